@@ -1,0 +1,265 @@
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
+
+import { Batcher } from './batcher.js';
+import { duplicateClient } from './connection.js';
+import type { RedisClient } from './types.js';
+
+/** One stream entry as read through the consumer group. */
+export interface StreamEntry {
+  /** Key of the stream it came from. */
+  readonly stream: string;
+  /** Entry id, e.g. `1700000000000-0`. */
+  readonly id: string;
+  /** Field-value pairs, flat, as Redis returned them. */
+  readonly fields: readonly string[];
+}
+
+/** How a consumer reads; shared by `Consumer`, `Processor` and `TaskManager`. */
+export interface ConsumerSettings {
+  /** Name of this consumer in the group. Default: host, pid and a counter. */
+  consumerId?: string;
+  /** Entries handled at once. Default 1. */
+  concurrency?: number;
+  read?: {
+    /** How long one blocking read waits for entries, in ms. Default 5000. */
+    blockMs?: number;
+    /** Most entries fetched by one read. Default 100. */
+    count?: number;
+  };
+  claim?: {
+    /** Entries pending this long (ms) on a dead consumer are taken over. Default 30000. */
+    minIdleMs?: number;
+    /** Most entries taken over at once. Default 100. */
+    count?: number;
+  };
+}
+
+export interface ConsumerOptions extends ConsumerSettings {
+  /** Command connection; the consumer opens one more, for its blocking reads. */
+  db: RedisClient;
+  /** Stream keys to read. On Redis Cluster they must share one hash slot. */
+  streams: string[];
+  /** Consumer group; created (reading from the start) when missing. */
+  group: string;
+  /**
+   * Called once per entry. With `ack: 'auto'` the entry is acknowledged once
+   * the returned promise resolves, and left pending when it rejects.
+   */
+  handler: (entry: StreamEntry) => unknown;
+  /** `manual`: the handler acknowledges entries itself. Default `auto`. */
+  ack?: 'auto' | 'manual';
+}
+
+let consumers = 0;
+
+/** Default consumer name: stable for the life of this process. */
+export function defaultConsumerId(): string {
+  consumers += 1;
+  return `${hostname()}:${process.pid}:${consumers}`;
+}
+
+/**
+ * Reads streams through a consumer group and calls a handler per entry, at
+ * most `concurrency` at a time. Raw access: no retry, delay or dead-letter
+ * policy (see `Processor` for those).
+ *
+ * Emits `error` for failures of Redis or of the handler; the loop goes on.
+ */
+export class Consumer extends EventEmitter {
+  readonly consumerId: string;
+  /** Entries handled at once. */
+  readonly concurrency: number;
+  private readonly blockMs: number;
+  private readonly count: number;
+  private readonly acks: Batcher<StreamEntry, void>;
+
+  private reader?: RedisClient;
+  private readerId?: number;
+  private running = false;
+  private loop?: Promise<void>;
+  private inFlight = 0;
+  private slotFreed?: () => void;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly options: ConsumerOptions) {
+    super();
+    this.consumerId = options.consumerId ?? defaultConsumerId();
+    this.concurrency = options.concurrency ?? 1;
+    this.blockMs = options.read?.blockMs ?? 5000;
+    this.count = options.read?.count ?? 100;
+    this.acks = new Batcher((entries) => this.acknowledge(entries));
+  }
+
+  /** Entries being handled right now. */
+  get active(): number {
+    return this.inFlight;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+
+    await this.ensureGroups();
+    const reader = duplicateClient(this.options.db);
+    reader.on('error', (error: unknown) => this.fail(error));
+    reader.on('ready', () => this.rememberReaderId(reader));
+    this.reader = reader;
+    this.loop = this.run(reader);
+  }
+
+  /**
+   * Stops reading, then waits up to `timeoutMs` for entries in flight. What
+   * has not finished by then stays pending for another consumer to claim.
+   */
+  async stop({ timeoutMs = 10_000 }: { timeoutMs?: number } = {}): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.slotFreed?.();
+
+    await this.interruptRead();
+    await this.loop;
+    await this.whenIdle(timeoutMs);
+    this.reader?.disconnect();
+    this.reader = undefined;
+  }
+
+  /** Resolves when no entry is in flight, or after `timeoutMs`. */
+  whenIdle(timeoutMs = Infinity): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer =
+        timeoutMs === Infinity ? undefined : setTimeout(resolve, timeoutMs).unref();
+      this.idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private async run(reader: RedisClient): Promise<void> {
+    const { streams, group } = this.options;
+    const ids = streams.map(() => '>');
+
+    while (this.running) {
+      if (this.inFlight >= this.concurrency) {
+        await new Promise<void>((resolve) => (this.slotFreed = resolve));
+        continue;
+      }
+
+      const count = Math.min(this.count, this.concurrency - this.inFlight);
+      let reply: [string, [string, string[] | null][]][] | null;
+      try {
+        reply = (await reader.xreadgroup(
+          'GROUP',
+          group,
+          this.consumerId,
+          'COUNT',
+          count,
+          'BLOCK',
+          this.blockMs,
+          'STREAMS',
+          ...streams,
+          ...ids,
+        )) as typeof reply;
+      } catch (error) {
+        if (!this.running) break;
+        await this.recover(error);
+        continue;
+      }
+
+      for (const [stream, entries] of reply ?? []) {
+        for (const [id, fields] of entries) {
+          this.dispatch({ stream, id, fields: fields ?? [] });
+        }
+      }
+    }
+  }
+
+  private dispatch(entry: StreamEntry): void {
+    this.inFlight += 1;
+    Promise.resolve()
+      .then(() => this.options.handler(entry))
+      .then(() => {
+        if (this.options.ack !== 'manual') return this.acks.add(entry);
+      })
+      .catch((error: unknown) => this.fail(error))
+      .finally(() => this.release());
+  }
+
+  private release(): void {
+    this.inFlight -= 1;
+    const wake = this.slotFreed;
+    this.slotFreed = undefined;
+    wake?.();
+    if (this.inFlight === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      waiters.forEach((waiter) => waiter());
+    }
+  }
+
+  private async acknowledge(entries: StreamEntry[]): Promise<void[]> {
+    const byStream = new Map<string, string[]>();
+    for (const entry of entries) {
+      const ids = byStream.get(entry.stream) ?? [];
+      ids.push(entry.id);
+      byStream.set(entry.stream, ids);
+    }
+    await Promise.all(
+      [...byStream].map(([stream, ids]) =>
+        this.options.db.xack(stream, this.options.group, ...ids),
+      ),
+    );
+    return [];
+  }
+
+  private async ensureGroups(): Promise<void> {
+    for (const stream of this.options.streams) {
+      try {
+        await this.options.db.xgroup('CREATE', stream, this.options.group, '0', 'MKSTREAM');
+      } catch (error) {
+        if (!(error instanceof Error) || !error.message.startsWith('BUSYGROUP')) throw error;
+      }
+    }
+  }
+
+  /** After a failed read: recreate a lost group, otherwise pause before retrying. */
+  private async recover(error: unknown): Promise<void> {
+    if (error instanceof Error && error.message.startsWith('NOGROUP')) {
+      await this.ensureGroups().catch((again: unknown) => this.fail(again));
+      return;
+    }
+    this.fail(error);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+
+  private rememberReaderId(reader: RedisClient): void {
+    if (reader.isCluster) return;
+    reader
+      .client('ID')
+      .then((id) => (this.readerId = id))
+      .catch(() => (this.readerId = undefined));
+  }
+
+  /**
+   * Wakes the blocking read so `stop` does not wait out `blockMs`. The read
+   * returns as if it timed out, so no delivered entry is dropped in flight.
+   * NOTE: on Cluster the read is left to time out (CLIENT UNBLOCK would have
+   * to reach the node that holds the stream).
+   */
+  private async interruptRead(): Promise<void> {
+    const db = this.options.db;
+    if (this.readerId === undefined || db.isCluster) return;
+    try {
+      await db.client('UNBLOCK', this.readerId, 'TIMEOUT');
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private fail(error: unknown): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+    else process.emitWarning(error instanceof Error ? error : String(error));
+  }
+}

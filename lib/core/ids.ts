@@ -1,0 +1,13 @@
+import { randomBytes } from 'node:crypto';
+
+const processTag = randomBytes(5).toString('hex');
+let sequence = 0;
+
+/**
+ * A new job id: unique across processes (a random tag per process), short,
+ * and sortable by creation time within one process.
+ */
+export function newJobId(): string {
+  sequence = (sequence + 1) % 0x100000000;
+  return `${Date.now().toString(36)}-${processTag}-${sequence.toString(36)}`;
+}

@@ -1,0 +1,88 @@
+import type { QueueKeys } from './keys.js';
+import type { JobOptions, JobState, RedisClient } from './types.js';
+
+/** What a handler receives: one attempt at one job. */
+export class Job<T = unknown> {
+  constructor(
+    readonly id: string,
+    readonly queue: string,
+    readonly event: string,
+    readonly data: T,
+    /** 1 on the first run, 2 on the first retry, and so on. */
+    readonly attempt: number,
+    readonly priority: number,
+    readonly createdAt: Date,
+    /** Options given at emit. */
+    readonly options: JobOptions,
+    private readonly db: RedisClient,
+    private readonly keys: QueueKeys,
+  ) {}
+
+  /** Appends a line to the job's log, kept with its record. */
+  async log(message: string): Promise<void> {
+    await this.db.rpush(this.keys.logs(this.id), `${new Date().toISOString()} ${message}`);
+  }
+
+  /** Stores the job's progress: a percentage or any JSON value. */
+  async updateProgress(progress: unknown): Promise<void> {
+    await this.db.hset(this.keys.job(this.id), 'progress', JSON.stringify(progress));
+  }
+}
+
+/** A job's stored record, as the admin API returns it. */
+export interface JobRecord<T = unknown> {
+  id: string;
+  queue: string;
+  event: string;
+  state: JobState;
+  data: T;
+  options: JobOptions;
+  priority: number;
+  /** Runs started so far. */
+  attempt: number;
+  createdAt: Date;
+  processedAt?: Date;
+  finishedAt?: Date;
+  /** What the handler returned, for a completed job. */
+  result?: unknown;
+  /** Message of the last error. */
+  error?: string;
+  stack?: string;
+  progress?: unknown;
+  logs: string[];
+}
+
+function parse(text: string | undefined): unknown {
+  return text === undefined || text === '' ? undefined : JSON.parse(text);
+}
+
+function date(ms: string | undefined): Date | undefined {
+  return ms === undefined ? undefined : new Date(Number(ms));
+}
+
+/** Builds a record from a job hash (HGETALL) and its log lines. */
+export function toJobRecord(
+  queue: string,
+  id: string,
+  hash: Record<string, string>,
+  logs: string[],
+): JobRecord {
+  return {
+    id,
+    queue,
+    event: hash.event,
+    state: hash.state as JobState,
+    data: parse(hash.data),
+    options: (parse(hash.opts) ?? {}) as JobOptions,
+    priority: Number(hash.priority ?? 0),
+    attempt: Number(hash.attempt ?? 0),
+    createdAt: new Date(Number(hash.createdAt)),
+    processedAt: date(hash.processedAt),
+    finishedAt: date(hash.finishedAt),
+    result: parse(hash.result),
+    error: hash.error,
+    stack: hash.stack,
+    progress: parse(hash.progress),
+    logs,
+  };
+}

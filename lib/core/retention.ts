@@ -1,0 +1,97 @@
+import type { QueueKeys } from './keys.js';
+import { scripts } from './scripts/index.js';
+import type { RedisClient } from './types.js';
+
+/** How many finished jobs of one kind to keep, and for how long. */
+export interface KeepPolicy {
+  /** Newest jobs kept. */
+  count: number;
+  /** Jobs finished longer ago than this many ms are removed. */
+  ageMs: number;
+}
+
+/** Retention of finished job records, per queue. */
+export interface RetentionOptions {
+  /** Default: the newest 1,000, for at most 24 hours. */
+  completed?: Partial<KeepPolicy>;
+  /** Default: the newest 10,000, for at most 7 days. */
+  failed?: Partial<KeepPolicy>;
+}
+
+const HOUR = 3_600_000;
+const DEFAULTS = {
+  completed: { count: 1_000, ageMs: 24 * HOUR },
+  failed: { count: 10_000, ageMs: 7 * 24 * HOUR },
+};
+const AGE_CHECK_EVERY_MS = 60_000;
+const CHUNK = 500;
+
+type Finished = 'completed' | 'failed';
+
+/**
+ * Removes finished job records past the retention policy. It runs when a
+ * queue reports more finished jobs than it keeps (plus slack, so the cost is
+ * paid per hundreds of jobs, not per job) and at most once a minute for age.
+ * Unprocessed entries are never touched.
+ */
+export class Janitor {
+  private readonly policy: Record<Finished, KeepPolicy>;
+  private readonly busy = new Set<string>();
+  private readonly lastAgeCheck = new Map<string, number>();
+
+  constructor(
+    private readonly db: RedisClient,
+    options: RetentionOptions = {},
+    private readonly onError: (error: unknown) => void,
+  ) {
+    this.policy = {
+      completed: { ...DEFAULTS.completed, ...options.completed },
+      failed: { ...DEFAULTS.failed, ...options.failed },
+    };
+  }
+
+  /** Called after outcomes were recorded, with the sizes of the finished sets. */
+  afterFinish(keys: QueueKeys, completed: number, failed: number): void {
+    const now = Date.now();
+    const ageDue = now - (this.lastAgeCheck.get(keys.queue) ?? 0) >= AGE_CHECK_EVERY_MS;
+    if (ageDue) this.lastAgeCheck.set(keys.queue, now);
+
+    for (const [which, size] of [
+      ['completed', completed],
+      ['failed', failed],
+    ] as const) {
+      const { count } = this.policy[which];
+      const over = size > count + Math.max(100, Math.floor(count / 10));
+      if (over || (ageDue && size > 0)) void this.trim(keys, which);
+    }
+  }
+
+  /** Removes what the policy no longer keeps; resolves with how many were removed. */
+  async trim(keys: QueueKeys, which: Finished, now = Date.now()): Promise<number> {
+    const set = keys[which];
+    if (this.busy.has(set)) return 0;
+    this.busy.add(set);
+    try {
+      const { count, ageMs } = this.policy[which];
+      const size = await this.db.zcard(set);
+      const excess = size - count;
+      const ids = new Set(excess > 0 ? await this.db.zrange(set, 0, excess - 1) : []);
+      const aged = await this.db.zrangebyscore(set, '-inf', now - ageMs, 'LIMIT', 0, 1000);
+      aged.forEach((id) => ids.add(id));
+
+      let removed = 0;
+      const all = [...ids];
+      for (let i = 0; i < all.length; i += CHUNK) {
+        const chunk = all.slice(i, i + CHUNK);
+        const jobKeys = chunk.flatMap((id) => [keys.job(id), keys.logs(id)]);
+        removed += await scripts.removeJobs.run<number>(this.db, [set, ...jobKeys], chunk);
+      }
+      return removed;
+    } catch (error) {
+      this.onError(error);
+      return 0;
+    } finally {
+      this.busy.delete(set);
+    }
+  }
+}

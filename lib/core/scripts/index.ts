@@ -1,0 +1,42 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
+import type { RedisClient } from '../types.js';
+
+type Arg = string | number;
+
+/**
+ * A Lua script run by EVALSHA, falling back to EVAL once when the server
+ * does not know it yet (first use, restart, failover).
+ */
+export class Script {
+  private readonly sha: string;
+
+  constructor(
+    readonly name: string,
+    private readonly lua: string,
+  ) {
+    this.sha = createHash('sha1').update(lua).digest('hex');
+  }
+
+  async run<T>(db: RedisClient, keys: string[], args: Arg[]): Promise<T> {
+    try {
+      return (await db.evalsha(this.sha, keys.length, ...keys, ...args)) as T;
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return (await db.eval(this.lua, keys.length, ...keys, ...args)) as T;
+    }
+  }
+}
+
+function load(name: string): Script {
+  const lua = readFileSync(new URL(`./${name}.lua`, import.meta.url), 'utf8');
+  return new Script(name, lua);
+}
+
+export const scripts = {
+  addJobs: load('add-jobs'),
+  moveToProcessing: load('move-to-processing'),
+  moveToFinished: load('move-to-finished'),
+  removeJobs: load('remove-jobs'),
+};

@@ -1,0 +1,272 @@
+import { EventEmitter } from 'node:events';
+
+import { RemqAdmin } from './admin.js';
+import type { ConsumerSettings } from './consumer.js';
+import { RemqError, UnrecoverableError, ValidationError } from './errors.js';
+import { newJobId } from './ids.js';
+import type { Job } from './job.js';
+import { queueKeys, queuesKey } from './keys.js';
+import { Processor } from './processor.js';
+import type { RetentionOptions } from './retention.js';
+import { scripts } from './scripts/index.js';
+import type { HandlerOptions, JobOptions, RedisClient } from './types.js';
+import { checkHandlerOptions, checkJobOptions, checkName, toJson } from './validate.js';
+
+export interface TaskManagerOptions<C extends object = object> {
+  /** An ioredis `Redis` (standalone or Sentinel) or `Cluster`; the caller closes it. */
+  db: RedisClient;
+  /** Prefix of every key. Default `remq`. */
+  prefix?: string;
+  /** Merged into every handler's context. */
+  ctx?: C;
+  /** How queues are read; `concurrency` (default 1) applies per queue. */
+  consumer?: ConsumerSettings;
+  /** Defaults for every handler, under its own options. */
+  defaults?: HandlerOptions;
+  /** Retention of finished job records. */
+  retention?: RetentionOptions;
+  /** Largest job data or result, in bytes of JSON. Default 512 KiB. */
+  maxDataBytes?: number;
+}
+
+/** What `emit` takes. */
+export interface EmitInput<T = unknown> {
+  event: string;
+  /** Default `default`. */
+  queue?: string;
+  data?: T;
+  options?: JobOptions;
+}
+
+/** A handler's context: the `ctx` given to `init`, plus a way to emit jobs. */
+export type HandlerContext<C extends object = object> = C & {
+  emit: <T>(input: EmitInput<T>) => Promise<string>;
+  emitBulk: (inputs: EmitInput[]) => Promise<string[]>;
+};
+
+export type Handler<T = unknown, C extends object = object> = (
+  job: Job<T>,
+  ctx: HandlerContext<C>,
+) => unknown;
+
+export interface RegisterInput<T = unknown, C extends object = object> {
+  event: string;
+  /** Default `default`. */
+  queue?: string;
+  handler: Handler<T, C>;
+  options?: HandlerOptions;
+}
+
+interface Registered {
+  handler: Handler<never, object>;
+  options: HandlerOptions;
+}
+
+/** The job has an event no handler is registered for in this process. */
+export class NoHandlerError extends UnrecoverableError {
+  override name = 'NoHandlerError';
+}
+
+interface Prepared {
+  id: string;
+  queue: string;
+  event: string;
+  data: string;
+  options: string;
+  priority: number;
+}
+
+const DEFAULT_QUEUE = 'default';
+
+/**
+ * Emits jobs to queues and runs the handlers registered for them. Built on
+ * `Processor` (and so on `Consumer`); `admin` reads queues and jobs.
+ *
+ * Events: `active` (job), `completed` (job, result), `failed` (job, error),
+ * `dead-lettered` (DeadLetter), `error` (error).
+ */
+export class TaskManager<C extends object = object> extends EventEmitter {
+  readonly prefix: string;
+  readonly admin: RemqAdmin;
+  readonly processor: Processor;
+  private readonly db: RedisClient;
+  private readonly handlers = new Map<string, Registered>();
+  private readonly knownQueues = new Set<string>();
+  private readonly maxDataBytes: number;
+  private readonly ctx: HandlerContext<C>;
+
+  /** A new, independent TaskManager. */
+  static init<C extends object = object>(options: TaskManagerOptions<C>): TaskManager<C> {
+    return new TaskManager(options);
+  }
+
+  constructor(private readonly options: TaskManagerOptions<C>) {
+    super();
+    if (!options?.db) throw new ValidationError('db', 'must be an ioredis Redis or Cluster');
+    this.db = options.db;
+    this.prefix = options.prefix ?? 'remq';
+    checkName('prefix', this.prefix);
+    if (options.defaults) checkHandlerOptions('defaults', options.defaults);
+    this.maxDataBytes = options.maxDataBytes ?? 512 * 1024;
+    this.admin = new RemqAdmin(this.db, this.prefix);
+    this.ctx = {
+      ...options.ctx,
+      emit: (input) => this.emit(input),
+      emitBulk: (inputs) => this.emitBulk(inputs),
+    } as HandlerContext<C>;
+
+    this.processor = new Processor({
+      db: this.db,
+      prefix: this.prefix,
+      consumer: options.consumer,
+      retention: options.retention,
+      maxResultBytes: this.maxDataBytes,
+      handler: (job) => this.route(job),
+    });
+    for (const event of ['active', 'completed', 'failed', 'dead-lettered', 'error']) {
+      this.processor.on(event, (...args: unknown[]) => this.emitEvent(event, ...args));
+    }
+  }
+
+  /**
+   * Registers the handler of one event on one queue. Registering after
+   * `start` begins consuming that queue at once.
+   */
+  async registerHandler<T = unknown>(input: RegisterInput<T, C>): Promise<void> {
+    const event = checkName('event', input?.event);
+    const queue = checkName('queue', input.queue ?? DEFAULT_QUEUE);
+    if (typeof input.handler !== 'function') {
+      throw new ValidationError('handler', 'must be a function');
+    }
+    const options = checkHandlerOptions('options', input.options);
+    const key = `${queue}\u0000${event}`;
+    if (this.handlers.has(key)) {
+      throw new RemqError(`a handler for event '${event}' on queue '${queue}' is already registered`);
+    }
+
+    this.handlers.set(key, { handler: input.handler as unknown as Handler<never, object>, options });
+    await this.rememberQueue(queue);
+    const concurrency = options.concurrency ?? this.options.defaults?.concurrency;
+    await this.processor.addQueue(queue, { concurrency });
+  }
+
+  /**
+   * Validates and stores one job; resolves with its id once it is in Redis.
+   * Rejects with a `ValidationError` naming the field, writing nothing, when
+   * the input is invalid.
+   */
+  override emit<T>(input: EmitInput<T>): Promise<string>;
+  /** @internal EventEmitter's emit, used for lifecycle events. */
+  override emit(event: string | symbol, ...args: unknown[]): boolean;
+  override emit(input: unknown, ...args: unknown[]): Promise<string> | boolean {
+    if (typeof input === 'string' || typeof input === 'symbol') {
+      return this.emitEvent(input, ...args);
+    }
+    return this.emitBulk([input as EmitInput]).then(([id]) => id);
+  }
+
+  /** Stores many jobs: one script call per queue per thousand jobs, sent together. */
+  async emitBulk(inputs: EmitInput[]): Promise<string[]> {
+    if (!Array.isArray(inputs)) throw new ValidationError('jobs', 'must be an array');
+    const prepared = inputs.map((input, i) =>
+      this.prepare(input, inputs.length === 1 ? '' : `jobs[${i}].`),
+    );
+
+    const byQueue = new Map<string, Prepared[]>();
+    for (const job of prepared) {
+      const list = byQueue.get(job.queue) ?? [];
+      list.push(job);
+      byQueue.set(job.queue, list);
+    }
+
+    await Promise.all(
+      [...byQueue].map(async ([queue, jobs]) => {
+        await this.rememberQueue(queue);
+        for (let i = 0; i < jobs.length; i += 1000) await this.add(queue, jobs.slice(i, i + 1000));
+      }),
+    );
+    return prepared.map((job) => job.id);
+  }
+
+  /** Starts consuming every queue that has a handler. */
+  async start(): Promise<void> {
+    await this.processor.start();
+  }
+
+  /** Stops consuming; jobs in flight get up to `timeoutMs` to finish. */
+  async stop(options: { timeoutMs?: number } = {}): Promise<void> {
+    await this.processor.stop(options);
+  }
+
+  /**
+   * Resolves once `queue` has no job waiting or running, here or elsewhere,
+   * checking Redis every `intervalMs`. For tests and scripts.
+   */
+  async waitUntilIdle(queue = DEFAULT_QUEUE, { timeoutMs = 30_000, intervalMs = 20 } = {}) {
+    const deadline = Date.now() + timeoutMs;
+    const stream = queueKeys(this.prefix, queue).stream;
+    while ((await this.db.xlen(stream)) > 0 || this.processor.active > 0) {
+      if (Date.now() > deadline) {
+        throw new RemqError(`queue '${queue}' was not idle within ${timeoutMs} ms`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  }
+
+  private prepare(input: EmitInput, at: string): Prepared {
+    if (typeof input !== 'object' || input === null) {
+      throw new ValidationError(at || 'input', 'must be an object { event, queue, data, options }');
+    }
+    for (const name of Object.keys(input)) {
+      if (!['event', 'queue', 'data', 'options'].includes(name)) {
+        throw new ValidationError(`${at}${name}`, 'is not an emit field');
+      }
+    }
+    const event = checkName(`${at}event`, input.event);
+    const queue = checkName(`${at}queue`, input.queue ?? DEFAULT_QUEUE);
+    const options = checkJobOptions(`${at}options`, input.options);
+    const data = toJson(`${at}data`, input.data, this.maxDataBytes) ?? '';
+
+    const { id, priority, ...rest } = options;
+    return {
+      id: id ?? newJobId(),
+      queue,
+      event,
+      data,
+      options: Object.keys(rest).length === 0 ? '' : JSON.stringify(rest),
+      priority: priority ?? 0,
+    };
+  }
+
+  private async add(queue: string, jobs: Prepared[]): Promise<void> {
+    const keys = queueKeys(this.prefix, queue);
+    const jobKeys = jobs.flatMap((job) => [keys.job(job.id), keys.logs(job.id)]);
+    const args: (string | number)[] = [Date.now()];
+    for (const job of jobs) args.push(job.id, job.event, job.data, job.options, job.priority);
+    await scripts.addJobs.run(this.db, [keys.stream, keys.completed, keys.failed, ...jobKeys], args);
+  }
+
+  private async rememberQueue(queue: string): Promise<void> {
+    if (this.knownQueues.has(queue)) return;
+    await this.db.sadd(queuesKey(this.prefix), queue);
+    this.knownQueues.add(queue);
+  }
+
+  private route(job: Job): unknown {
+    const registered = this.handlers.get(`${job.queue}\u0000${job.event}`);
+    if (!registered) {
+      throw new NoHandlerError(
+        `no handler for event '${job.event}' on queue '${job.queue}' in this process`,
+      );
+    }
+    return registered.handler(job as Job<never>, this.ctx);
+  }
+
+  private emitEvent(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'error' && this.listenerCount('error') === 0) {
+      process.emitWarning(args[0] instanceof Error ? args[0] : String(args[0]));
+      return false;
+    }
+    return super.emit(event, ...args);
+  }
+}
