@@ -61,3 +61,25 @@ export function next<T extends unknown[] = unknown[]>(
 ): Promise<T> {
   return new Promise((resolve) => emitter.once(event, (...args: T) => resolve(args)));
 }
+
+/** Host and port of REDIS_URL, for tests that pass connection options. */
+export function redisAddress(): { host: string; port: number } {
+  const url = new URL(REDIS_URL);
+  return { host: url.hostname, port: Number(url.port || 6379) };
+}
+
+/** Retries `assertion` until it passes or `timeoutMs` runs out (then throws its error). */
+export async function eventually(
+  assertion: () => Promise<void>,
+  timeoutMs = 2000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await assertion();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+}

@@ -101,7 +101,11 @@ export class RemqAdmin {
       case 'failed':
         return this.db.zrevrange(keys[state], offset, offset + limit - 1);
       case 'processing':
-        return this.entriesToIds(keys, await this.pendingEntryIds(keys, offset + limit), offset);
+        return this.entriesToIds(
+          keys,
+          await this.pendingEntryIds(keys, offset + limit),
+          offset,
+        );
       case 'waiting':
         return this.waitingIds(keys, offset, limit);
       case 'delayed':

@@ -4,7 +4,8 @@
  */
 export class Batcher<T, R> {
   private items: T[] = [];
-  private waiters: { resolve: (value: R) => void; reject: (error: unknown) => void }[] = [];
+  private waiters: { resolve: (value: R) => void; reject: (error: unknown) => void }[] =
+    [];
   private scheduled = false;
 
   constructor(

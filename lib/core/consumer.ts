@@ -103,8 +103,9 @@ export class Consumer extends EventEmitter {
     await this.ensureGroups();
     const reader = duplicateClient(this.options.db);
     reader.on('error', (error: unknown) => this.fail(error));
-    reader.on('ready', () => this.rememberReaderId(reader));
+    reader.on('close', () => (this.readerId = undefined));
     this.reader = reader;
+    await this.rememberReaderId(reader);
     this.loop = this.run(reader);
   }
 
@@ -150,6 +151,7 @@ export class Consumer extends EventEmitter {
       const count = Math.min(this.count, this.concurrency - this.inFlight);
       let reply: [string, [string, string[] | null][]][] | null;
       try {
+        if (this.readerId === undefined) await this.rememberReaderId(reader);
         reply = (await reader.xreadgroup(
           'GROUP',
           group,
@@ -217,9 +219,16 @@ export class Consumer extends EventEmitter {
   private async ensureGroups(): Promise<void> {
     for (const stream of this.options.streams) {
       try {
-        await this.options.db.xgroup('CREATE', stream, this.options.group, '0', 'MKSTREAM');
+        await this.options.db.xgroup(
+          'CREATE',
+          stream,
+          this.options.group,
+          '0',
+          'MKSTREAM',
+        );
       } catch (error) {
-        if (!(error instanceof Error) || !error.message.startsWith('BUSYGROUP')) throw error;
+        if (!(error instanceof Error) || !error.message.startsWith('BUSYGROUP'))
+          throw error;
       }
     }
   }
@@ -234,12 +243,10 @@ export class Consumer extends EventEmitter {
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
 
-  private rememberReaderId(reader: RedisClient): void {
+  /** Learns the blocking connection's id, so `stop` can interrupt its read. */
+  private async rememberReaderId(reader: RedisClient): Promise<void> {
     if (reader.isCluster) return;
-    reader
-      .client('ID')
-      .then((id) => (this.readerId = id))
-      .catch(() => (this.readerId = undefined));
+    this.readerId = await reader.client('ID');
   }
 
   /**

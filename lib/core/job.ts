@@ -20,7 +20,10 @@ export class Job<T = unknown> {
 
   /** Appends a line to the job's log, kept with its record. */
   async log(message: string): Promise<void> {
-    await this.db.rpush(this.keys.logs(this.id), `${new Date().toISOString()} ${message}`);
+    await this.db.rpush(
+      this.keys.logs(this.id),
+      `${new Date().toISOString()} ${message}`,
+    );
   }
 
   /** Stores the job's progress: a percentage or any JSON value. */

@@ -43,9 +43,7 @@ interface Outcome {
 
 /** move-to-processing's reply for one job; see the script. */
 type Activated =
-  | null
-  | [state: string]
-  | [string, string, string, string, number, string, string];
+  null | [state: string] | [string, string, string, string, number, string, string];
 
 interface QueueRunner {
   keys: QueueKeys;
@@ -60,7 +58,8 @@ export function describeError(error: unknown): { message: string; stack: string 
   if (error instanceof Error) return { message: error.message, stack: error.stack ?? '' };
   let message: string;
   try {
-    message = typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error));
+    message =
+      typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error));
   } catch {
     message = String(error);
   }
@@ -92,7 +91,9 @@ export class Processor extends EventEmitter {
     super();
     this.prefix = options.prefix ?? 'remq';
     this.maxResultBytes = options.maxResultBytes ?? 512 * 1024;
-    this.janitor = new Janitor(options.db, options.retention, (error) => this.fail(error));
+    this.janitor = new Janitor(options.db, options.retention, (error) =>
+      this.fail(error),
+    );
   }
 
   /** Queues being consumed. */
@@ -104,7 +105,10 @@ export class Processor extends EventEmitter {
    * Consumes `queue` from now on (at `start` if not started yet). Adding a
    * queue twice keeps the larger concurrency.
    */
-  async addQueue(queue: string, { concurrency }: { concurrency?: number } = {}): Promise<void> {
+  async addQueue(
+    queue: string,
+    { concurrency }: { concurrency?: number } = {},
+  ): Promise<void> {
     const existing = this.runners.get(queue);
     const wanted = concurrency ?? this.options.consumer?.concurrency ?? 1;
     if (existing) {
@@ -121,7 +125,9 @@ export class Processor extends EventEmitter {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    await Promise.all([...this.runners.values()].map((runner) => runner.consumer.start()));
+    await Promise.all(
+      [...this.runners.values()].map((runner) => runner.consumer.start()),
+    );
   }
 
   /** Stops every queue's consumer; in-flight jobs get up to `timeoutMs` to finish. */
@@ -170,7 +176,13 @@ export class Processor extends EventEmitter {
     const jobId = fieldValue(entry.fields, 'j');
     if (!jobId) {
       const detail = JSON.stringify(entry.fields);
-      return this.deadLetter(runner, entry.id, '', 'entry has no job id (field j)', detail);
+      return this.deadLetter(
+        runner,
+        entry.id,
+        '',
+        'entry has no job id (field j)',
+        detail,
+      );
     }
 
     const row = await runner.activate.add(jobId);
@@ -178,7 +190,13 @@ export class Processor extends EventEmitter {
       return this.deadLetter(runner, entry.id, jobId, `job ${jobId} has no record`, '');
     }
     if (row.length === 1) {
-      return runner.finish.add({ kind: 'a', entry: entry.id, jobId: '', text: '', detail: '' });
+      return runner.finish.add({
+        kind: 'a',
+        entry: entry.id,
+        jobId: '',
+        text: '',
+        detail: '',
+      });
     }
 
     const [, event, data, opts, attempt, createdAt, priority] = row;

@@ -76,7 +76,14 @@ export class Janitor {
       const size = await this.db.zcard(set);
       const excess = size - count;
       const ids = new Set(excess > 0 ? await this.db.zrange(set, 0, excess - 1) : []);
-      const aged = await this.db.zrangebyscore(set, '-inf', now - ageMs, 'LIMIT', 0, 1000);
+      const aged = await this.db.zrangebyscore(
+        set,
+        '-inf',
+        now - ageMs,
+        'LIMIT',
+        0,
+        1000,
+      );
       aged.forEach((id) => ids.add(id));
 
       let removed = 0;
@@ -84,7 +91,11 @@ export class Janitor {
       for (let i = 0; i < all.length; i += CHUNK) {
         const chunk = all.slice(i, i + CHUNK);
         const jobKeys = chunk.flatMap((id) => [keys.job(id), keys.logs(id)]);
-        removed += await scripts.removeJobs.run<number>(this.db, [set, ...jobKeys], chunk);
+        removed += await scripts.removeJobs.run<number>(
+          this.db,
+          [set, ...jobKeys],
+          chunk,
+        );
       }
       return removed;
     } catch (error) {

@@ -102,7 +102,8 @@ export class TaskManager<C extends object = object> extends EventEmitter {
 
   constructor(private readonly options: TaskManagerOptions<C>) {
     super();
-    if (!options?.db) throw new ValidationError('db', 'must be an ioredis Redis or Cluster');
+    if (!options?.db)
+      throw new ValidationError('db', 'must be an ioredis Redis or Cluster');
     this.db = options.db;
     this.prefix = options.prefix ?? 'remq';
     checkName('prefix', this.prefix);
@@ -141,10 +142,15 @@ export class TaskManager<C extends object = object> extends EventEmitter {
     const options = checkHandlerOptions('options', input.options);
     const key = `${queue}\u0000${event}`;
     if (this.handlers.has(key)) {
-      throw new RemqError(`a handler for event '${event}' on queue '${queue}' is already registered`);
+      throw new RemqError(
+        `a handler for event '${event}' on queue '${queue}' is already registered`,
+      );
     }
 
-    this.handlers.set(key, { handler: input.handler as unknown as Handler<never, object>, options });
+    this.handlers.set(key, {
+      handler: input.handler as unknown as Handler<never, object>,
+      options,
+    });
     await this.rememberQueue(queue);
     const concurrency = options.concurrency ?? this.options.defaults?.concurrency;
     await this.processor.addQueue(queue, { concurrency });
@@ -182,7 +188,8 @@ export class TaskManager<C extends object = object> extends EventEmitter {
     await Promise.all(
       [...byQueue].map(async ([queue, jobs]) => {
         await this.rememberQueue(queue);
-        for (let i = 0; i < jobs.length; i += 1000) await this.add(queue, jobs.slice(i, i + 1000));
+        for (let i = 0; i < jobs.length; i += 1000)
+          await this.add(queue, jobs.slice(i, i + 1000));
       }),
     );
     return prepared.map((job) => job.id);
@@ -202,7 +209,10 @@ export class TaskManager<C extends object = object> extends EventEmitter {
    * Resolves once `queue` has no job waiting or running, here or elsewhere,
    * checking Redis every `intervalMs`. For tests and scripts.
    */
-  async waitUntilIdle(queue = DEFAULT_QUEUE, { timeoutMs = 30_000, intervalMs = 20 } = {}) {
+  async waitUntilIdle(
+    queue = DEFAULT_QUEUE,
+    { timeoutMs = 30_000, intervalMs = 20 } = {},
+  ) {
     const deadline = Date.now() + timeoutMs;
     const stream = queueKeys(this.prefix, queue).stream;
     while ((await this.db.xlen(stream)) > 0 || this.processor.active > 0) {
@@ -215,7 +225,10 @@ export class TaskManager<C extends object = object> extends EventEmitter {
 
   private prepare(input: EmitInput, at: string): Prepared {
     if (typeof input !== 'object' || input === null) {
-      throw new ValidationError(at || 'input', 'must be an object { event, queue, data, options }');
+      throw new ValidationError(
+        at || 'input',
+        'must be an object { event, queue, data, options }',
+      );
     }
     for (const name of Object.keys(input)) {
       if (!['event', 'queue', 'data', 'options'].includes(name)) {
@@ -242,8 +255,13 @@ export class TaskManager<C extends object = object> extends EventEmitter {
     const keys = queueKeys(this.prefix, queue);
     const jobKeys = jobs.flatMap((job) => [keys.job(job.id), keys.logs(job.id)]);
     const args: (string | number)[] = [Date.now()];
-    for (const job of jobs) args.push(job.id, job.event, job.data, job.options, job.priority);
-    await scripts.addJobs.run(this.db, [keys.stream, keys.completed, keys.failed, ...jobKeys], args);
+    for (const job of jobs)
+      args.push(job.id, job.event, job.data, job.options, job.priority);
+    await scripts.addJobs.run(
+      this.db,
+      [keys.stream, keys.completed, keys.failed, ...jobKeys],
+      args,
+    );
   }
 
   private async rememberQueue(queue: string): Promise<void> {

@@ -22,7 +22,14 @@ const HANDLER_OPTION_NAMES = new Set([...JOB_OPTION_NAMES, 'concurrency']);
 HANDLER_OPTION_NAMES.delete('id');
 HANDLER_OPTION_NAMES.delete('delayUntil');
 
-const REPEAT_NAMES = new Set(['pattern', 'tz', 'everyMs', 'limit', 'startDate', 'endDate']);
+const REPEAT_NAMES = new Set([
+  'pattern',
+  'tz',
+  'everyMs',
+  'limit',
+  'startDate',
+  'endDate',
+]);
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -32,15 +39,26 @@ export function checkName(field: string, value: unknown): string {
   if (typeof value !== 'string' || value.length === 0) {
     throw new ValidationError(field, 'must be a non-empty string');
   }
-  if (value.length > 256) throw new ValidationError(field, 'must be at most 256 characters');
+  if (value.length > 256)
+    throw new ValidationError(field, 'must be at most 256 characters');
   if (/[{}\s]/.test(value)) {
     throw new ValidationError(field, 'must not contain braces or white space');
   }
   return value;
 }
 
-function checkInteger(field: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER) {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+function checkInteger(
+  field: string,
+  value: unknown,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+) {
+  if (
+    typeof value !== 'number' ||
+    !Number.isInteger(value) ||
+    value < min ||
+    value > max
+  ) {
     const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
     throw new ValidationError(field, `must be an integer ${range}, got ${String(value)}`);
   }
@@ -72,14 +90,16 @@ export function toTime(field: string, value: unknown): number {
 function checkRepeat(field: string, value: unknown): RepeatOptions {
   if (!isPlainObject(value)) throw new ValidationError(field, 'must be an object');
   for (const name of Object.keys(value)) {
-    if (!REPEAT_NAMES.has(name)) throw new ValidationError(`${field}.${name}`, 'is not an option');
+    if (!REPEAT_NAMES.has(name))
+      throw new ValidationError(`${field}.${name}`, 'is not an option');
   }
   const { pattern, everyMs, tz, limit, startDate, endDate } = value;
   if ((pattern === undefined) === (everyMs === undefined)) {
     throw new ValidationError(field, 'needs exactly one of pattern and everyMs');
   }
   if (pattern !== undefined) {
-    if (typeof pattern !== 'string') throw new ValidationError(`${field}.pattern`, 'must be a string');
+    if (typeof pattern !== 'string')
+      throw new ValidationError(`${field}.pattern`, 'must be a string');
     try {
       new Cron(pattern, { paused: true, timezone: tz as string | undefined }).stop();
     } catch (error) {
@@ -116,19 +136,25 @@ function checkBackoff(field: string, value: unknown) {
       throw new ValidationError(`${field}.jitter`, 'must be a number from 0 to 1');
     }
   }
-  if (value.maxDelayMs !== undefined) checkDuration(`${field}.maxDelayMs`, value.maxDelayMs);
+  if (value.maxDelayMs !== undefined)
+    checkDuration(`${field}.maxDelayMs`, value.maxDelayMs);
 }
 
 function checkDebounce(field: string, value: unknown) {
   if (typeof value === 'number') return checkWindow(field, value);
-  if (!isPlainObject(value)) throw new ValidationError(field, 'must be a number or an object');
+  if (!isPlainObject(value))
+    throw new ValidationError(field, 'must be a number or an object');
   for (const name of Object.keys(value)) {
     if (!['windowMs', 'mode', 'key'].includes(name)) {
       throw new ValidationError(`${field}.${name}`, 'is not an option');
     }
   }
   checkWindow(`${field}.windowMs`, value.windowMs);
-  if (value.mode !== undefined && value.mode !== 'throttle' && value.mode !== 'debounce') {
+  if (
+    value.mode !== undefined &&
+    value.mode !== 'throttle' &&
+    value.mode !== 'debounce'
+  ) {
     throw new ValidationError(
       `${field}.mode`,
       `must be 'throttle' or 'debounce', got ${String(value.mode)}`,
@@ -141,7 +167,10 @@ function checkDebounce(field: string, value: unknown) {
 
 function checkWindow(field: string, value: unknown) {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new ValidationError(field, `must be a window in milliseconds > 0, got ${String(value)}`);
+    throw new ValidationError(
+      field,
+      `must be a window in milliseconds > 0, got ${String(value)}`,
+    );
   }
 }
 
@@ -200,7 +229,11 @@ export function checkHandlerOptions(field: string, options: unknown): HandlerOpt
  * Serialises job data or a handler result. Rejects what JSON cannot hold
  * faithfully: BigInt, cycles, functions and symbols at the top.
  */
-export function toJson(field: string, value: unknown, maxBytes: number): string | undefined {
+export function toJson(
+  field: string,
+  value: unknown,
+  maxBytes: number,
+): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value === 'function' || typeof value === 'symbol') {
     throw new ValidationError(field, `must be JSON-safe, got a ${typeof value}`);
@@ -213,7 +246,10 @@ export function toJson(field: string, value: unknown, maxBytes: number): string 
     throw new ValidationError(field, `must be JSON-safe: ${why}`);
   }
   if (text.length > maxBytes / 3 && Buffer.byteLength(text) > maxBytes) {
-    throw new ValidationError(field, `is ${Buffer.byteLength(text)} bytes, over the cap of ${maxBytes}`);
+    throw new ValidationError(
+      field,
+      `is ${Buffer.byteLength(text)} bytes, over the cap of ${maxBytes}`,
+    );
   }
   return text;
 }

@@ -21,11 +21,20 @@ describe('emit and process', () => {
     await tm.start();
 
     const completed = next(tm, 'completed');
-    const id = await tm.emit({ event: 'send-email', queue: 'emails', data: { to: 'a@b.c' } });
+    const id = await tm.emit({
+      event: 'send-email',
+      queue: 'emails',
+      data: { to: 'a@b.c' },
+    });
     await completed;
 
     expect(seen).toHaveLength(1);
-    expect(seen[0]).toMatchObject({ id, event: 'send-email', queue: 'emails', attempt: 1 });
+    expect(seen[0]).toMatchObject({
+      id,
+      event: 'send-email',
+      queue: 'emails',
+      attempt: 1,
+    });
     expect(seen[0].data).toEqual({ to: 'a@b.c' });
   });
 });
