@@ -97,6 +97,7 @@ function checkRepeat(field: string, value: unknown): RepeatOptions {
   if ((pattern === undefined) === (everyMs === undefined)) {
     throw new ValidationError(field, 'needs exactly one of pattern and everyMs');
   }
+  if (tz !== undefined) checkTimeZone(`${field}.tz`, tz);
   if (pattern !== undefined) {
     if (typeof pattern !== 'string')
       throw new ValidationError(`${field}.pattern`, 'must be a string');
@@ -104,18 +105,23 @@ function checkRepeat(field: string, value: unknown): RepeatOptions {
       new Cron(pattern, { paused: true, timezone: tz as string | undefined }).stop();
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
-      const which = tz !== undefined && /time ?zone/i.test(why) ? 'tz' : 'pattern';
-      throw new ValidationError(`${field}.${which}`, `is invalid: ${why}`);
+      throw new ValidationError(`${field}.pattern`, `is invalid: ${why}`);
     }
-  }
-  if (tz !== undefined && typeof tz !== 'string') {
-    throw new ValidationError(`${field}.tz`, 'must be an IANA time zone name');
   }
   if (everyMs !== undefined) checkInteger(`${field}.everyMs`, everyMs, 1);
   if (limit !== undefined) checkInteger(`${field}.limit`, limit, 1);
   if (startDate !== undefined) toTime(`${field}.startDate`, startDate);
   if (endDate !== undefined) toTime(`${field}.endDate`, endDate);
   return value as RepeatOptions;
+}
+
+function checkTimeZone(field: string, tz: unknown) {
+  try {
+    if (typeof tz !== 'string') throw new Error();
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+  } catch {
+    throw new ValidationError(field, `must be an IANA time zone name, got ${String(tz)}`);
+  }
 }
 
 function checkBackoff(field: string, value: unknown) {
