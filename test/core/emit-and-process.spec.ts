@@ -216,7 +216,7 @@ describe('emit and process', () => {
   it('chains a second job through ctx.emit', async () => {
     const tm = env.manager({ ctx: { tenant: 'acme' } });
     const seen: string[] = [];
-    await tm.registerHandler<{ to: string }, { tenant: string }>({
+    await tm.registerHandler<{ to: string }>({
       event: 'signup',
       handler: async (job, ctx) => {
         await ctx.emit({
