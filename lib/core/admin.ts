@@ -1,5 +1,7 @@
+import { RemqError } from './errors.js';
 import { toJobRecord, type JobRecord } from './job.js';
 import { GROUP, queueKeys, queuesKey, type QueueKeys } from './keys.js';
+import { scripts } from './scripts/index.js';
 import type { JobState, RedisClient } from './types.js';
 
 /** Counts of one queue's jobs by state, and its dead-letter size. */
@@ -27,9 +29,23 @@ function isNoGroup(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('NOGROUP');
 }
 
+/** One entry of a queue's dead-letter stream. */
+export interface DeadLetterEntry {
+  /** Entry id in the dead-letter stream. */
+  entryId: string;
+  jobId?: string;
+  event?: string;
+  /** `failed` (retries exhausted) or why the entry could not be run. */
+  reason: string;
+  error?: string;
+  attempts: number;
+  at: Date;
+  data?: unknown;
+}
+
 /**
- * Everything a dashboard, CLI or health check shows: queues, counts, jobs.
- * Reads only; it never changes a job's state.
+ * Everything a dashboard, CLI or health check shows and does: queues,
+ * counts, jobs, pause and resume, retry and cancel, the dead-letter queue.
  */
 export class RemqAdmin {
   constructor(
@@ -44,26 +60,144 @@ export class RemqAdmin {
 
   async getQueueStats(queue: string): Promise<QueueStats> {
     const keys = queueKeys(this.prefix, queue);
-    const [entries, processing, completed, failed, deadLettered] = await Promise.all([
-      this.db.xlen(keys.stream),
-      this.pendingCount(keys),
-      this.db.zcard(keys.completed),
-      this.db.zcard(keys.failed),
-      this.db.xlen(keys.dlq),
-    ]);
-
-    // NOTE: acknowledged entries are deleted, so the stream holds exactly the
-    // jobs waiting plus those delivered and not yet finished.
-    return {
-      queue,
-      waiting: Math.max(0, entries - processing),
-      delayed: 0,
-      processing,
+    const [
+      entries,
+      pending,
+      onLane,
+      held,
+      delayed,
       completed,
       failed,
       deadLettered,
-      paused: false,
+      paused,
+    ] = await Promise.all([
+      this.db.xlen(keys.stream),
+      this.pendingCount(keys.stream),
+      this.pendingCount(keys.lane),
+      this.db.zcard(keys.prioritized),
+      this.db.zcard(keys.delayed),
+      this.db.zcard(keys.completed),
+      this.db.zcard(keys.failed),
+      this.db.xlen(keys.dlq),
+      this.db.hget(keys.meta, 'paused'),
+    ]);
+
+    // NOTE: acknowledged entries are deleted, so the ready stream holds exactly
+    // the jobs waiting plus those delivered and not yet finished.
+    return {
+      queue,
+      waiting: Math.max(0, entries - pending) + held,
+      delayed,
+      processing: pending + onLane,
+      completed,
+      failed,
+      deadLettered,
+      paused: paused === '1',
     };
+  }
+
+  /**
+   * Stops delivery of the queue's jobs to every consumer (jobs already
+   * running finish). Jobs emitted meanwhile wait; nothing is lost or skipped.
+   */
+  async pause(queue: string): Promise<void> {
+    await this.db.hset(queueKeys(this.prefix, queue).meta, 'paused', '1');
+  }
+
+  /** Resumes delivery; jobs held while paused run in their order. */
+  async resume(queue: string): Promise<void> {
+    const keys = queueKeys(this.prefix, queue);
+    await scripts.resumeQueue.run(this.db, [keys.lane, keys.meta], []);
+  }
+
+  /**
+   * Runs a failed job again with a fresh retry budget; its dead-letter entry
+   * is removed. Resolves false when the job is not failed.
+   */
+  async retryJob(queue: string, id: string): Promise<boolean> {
+    return (await this.requeue(queue, id, '')) === 1;
+  }
+
+  /** Cancels a waiting or delayed job. Resolves false when it was neither. */
+  async cancelJob(queue: string, id: string): Promise<boolean> {
+    const keys = queueKeys(this.prefix, queue);
+    const cancelled = await scripts.cancelJob.run<number>(
+      this.db,
+      [keys.stream, keys.prioritized, keys.delayed, keys.job(id), keys.logs(id)],
+      [id],
+    );
+    return cancelled === 1;
+  }
+
+  /** Entries of the queue's dead-letter stream, oldest first. */
+  async listDeadLetters(queue: string, page: Page = {}): Promise<DeadLetterEntry[]> {
+    const offset = page.offset ?? 0;
+    const limit = page.limit ?? 50;
+    const keys = queueKeys(this.prefix, queue);
+    const rows = await this.db.xrange(keys.dlq, '-', '+', 'COUNT', offset + limit);
+    return rows.slice(offset).map(([entryId, fields]) => {
+      const f = pairsToObject(fields) as Record<string, string | undefined>;
+      return {
+        entryId,
+        jobId: f.j || undefined,
+        event: f.event || undefined,
+        reason: f.reason ?? '',
+        error: f.error || undefined,
+        attempts: Number(f.attempts ?? 0),
+        at: new Date(Number(f.at)),
+        data: f.data ? JSON.parse(f.data) : undefined,
+      };
+    });
+  }
+
+  /**
+   * Runs a dead-lettered job again with a fresh retry budget, and removes the
+   * entry. Rejects when the entry holds no job (a foreign entry).
+   */
+  async replayDeadLetter(queue: string, entryId: string): Promise<string> {
+    const keys = queueKeys(this.prefix, queue);
+    const [found] = await this.db.xrange(keys.dlq, entryId, entryId);
+    const jobId = found && pairsToObject(found[1]).j;
+    if (typeof jobId !== 'string' || jobId === '') {
+      throw new RemqError(
+        `dead-letter entry ${entryId} of queue '${queue}' holds no job`,
+      );
+    }
+    const outcome = await this.requeue(queue, jobId, entryId);
+    if (outcome === -1) {
+      throw new RemqError(
+        `dead-letter entry ${entryId} of queue '${queue}' holds no job`,
+      );
+    }
+    if (outcome === 0) await this.db.xdel(keys.dlq, entryId);
+    return jobId;
+  }
+
+  /** Deletes every entry of the queue's dead-letter stream; resolves with how many. */
+  async purgeDeadLetters(queue: string): Promise<number> {
+    const keys = queueKeys(this.prefix, queue);
+    const [count] = (await this.db.multi().xlen(keys.dlq).del(keys.dlq).exec()) as [
+      [Error | null, number],
+    ];
+    return count[1];
+  }
+
+  private requeue(queue: string, id: string, entryId: string): Promise<number> {
+    const keys = queueKeys(this.prefix, queue);
+    return scripts.requeueJob.run<number>(
+      this.db,
+      [
+        keys.stream,
+        keys.lane,
+        keys.prioritized,
+        keys.delayed,
+        keys.meta,
+        keys.failed,
+        keys.dlq,
+        keys.job(id),
+      ],
+      [id, entryId, Date.now()],
+    );
   }
 
   /** One job's record with its logs, or null when there is none. */
@@ -100,22 +234,32 @@ export class RemqAdmin {
       case 'completed':
       case 'failed':
         return this.db.zrevrange(keys[state], offset, offset + limit - 1);
-      case 'processing':
-        return this.entriesToIds(
-          keys,
-          await this.pendingEntryIds(keys, offset + limit),
-          offset,
-        );
-      case 'waiting':
-        return this.waitingIds(keys, offset, limit);
+      case 'processing': {
+        const onStream = await this.pendingEntryIds(keys.stream, offset + limit);
+        const onLane = await this.pendingEntryIds(keys.lane, offset + limit);
+        const ids = [
+          ...(await this.entriesToIds(keys.stream, onStream)),
+          ...(await this.entriesToIds(keys.lane, onLane)),
+        ];
+        return ids.slice(offset, offset + limit);
+      }
+      case 'waiting': {
+        // Prioritized jobs go first, except those below priority 0.
+        const [first, ready, last] = await Promise.all([
+          this.db.zrangebyscore(keys.prioritized, '-inf', '(0'),
+          this.waitingIds(keys, offset + limit),
+          this.db.zrangebyscore(keys.prioritized, 0, '+inf', 'LIMIT', 0, offset + limit),
+        ]);
+        return [...first, ...ready, ...last].slice(offset, offset + limit);
+      }
       case 'delayed':
-        return [];
+        return this.db.zrange(keys.delayed, offset, offset + limit - 1);
     }
   }
 
-  private async pendingCount(keys: QueueKeys): Promise<number> {
+  private async pendingCount(stream: string): Promise<number> {
     try {
-      const [count] = (await this.db.xpending(keys.stream, GROUP)) as [number];
+      const [count] = (await this.db.xpending(stream, GROUP)) as [number];
       return Number(count);
     } catch (error) {
       if (isNoGroup(error)) return 0;
@@ -123,9 +267,9 @@ export class RemqAdmin {
     }
   }
 
-  private async pendingEntryIds(keys: QueueKeys, count: number): Promise<string[]> {
+  private async pendingEntryIds(stream: string, count: number): Promise<string[]> {
     try {
-      const rows = (await this.db.xpending(keys.stream, GROUP, '-', '+', count)) as [
+      const rows = (await this.db.xpending(stream, GROUP, '-', '+', count)) as [
         string,
         ...unknown[],
       ][];
@@ -136,15 +280,13 @@ export class RemqAdmin {
     }
   }
 
-  private async entriesToIds(keys: QueueKeys, entryIds: string[], offset: number) {
-    const rows = await Promise.all(
-      entryIds.slice(offset).map((id) => this.db.xrange(keys.stream, id, id)),
-    );
+  private async entriesToIds(stream: string, entryIds: string[]) {
+    const rows = await Promise.all(entryIds.map((id) => this.db.xrange(stream, id, id)));
     return rows.flatMap((found) => found.map(([, fields]) => jobIdOf(fields)));
   }
 
   /** Entries after the group's last delivered one are the waiting jobs. */
-  private async waitingIds(keys: QueueKeys, offset: number, limit: number) {
+  private async waitingIds(keys: QueueKeys, count: number) {
     let start = '-';
     try {
       const groups = (await this.db.xinfo('GROUPS', keys.stream)) as unknown[][];
@@ -154,8 +296,8 @@ export class RemqAdmin {
       if (!(error instanceof Error) || !/no such key/i.test(error.message)) throw error;
       return [];
     }
-    const rows = await this.db.xrange(keys.stream, start, '+', 'COUNT', offset + limit);
-    return rows.slice(offset).map(([, fields]) => jobIdOf(fields));
+    const rows = await this.db.xrange(keys.stream, start, '+', 'COUNT', count);
+    return rows.map(([, fields]) => jobIdOf(fields));
   }
 }
 

@@ -49,6 +49,22 @@ export interface ConsumerOptions extends ConsumerSettings {
   handler: (entry: StreamEntry) => unknown;
   /** `manual`: the handler acknowledges entries itself. Default `auto`. */
   ack?: 'auto' | 'manual';
+  /**
+   * Called before each read with the number of free slots. It may deliver
+   * entries itself (they are handled as if read), or say which streams to
+   * block on and for how long. Used by `Processor` for priorities and delays.
+   */
+  poll?: (count: number) => Promise<PollResult>;
+}
+
+/** What a `poll` hook decided. */
+export interface PollResult {
+  /** Entries it delivered; when there are none, the consumer blocks on the streams. */
+  entries: StreamEntry[];
+  /** Longest blocking read this time, in ms. Default `read.blockMs`. */
+  blockMs?: number;
+  /** Streams to block on this time. Default: all. */
+  streams?: string[];
 }
 
 let consumers = 0;
@@ -139,8 +155,7 @@ export class Consumer extends EventEmitter {
   }
 
   private async run(reader: RedisClient): Promise<void> {
-    const { streams, group } = this.options;
-    const ids = streams.map(() => '>');
+    const { group } = this.options;
 
     while (this.running) {
       if (this.inFlight >= this.concurrency) {
@@ -151,6 +166,18 @@ export class Consumer extends EventEmitter {
       const count = Math.min(this.count, this.concurrency - this.inFlight);
       let reply: [string, [string, string[] | null][]][] | null;
       try {
+        let streams = this.options.streams;
+        let blockMs = this.blockMs;
+        if (this.options.poll) {
+          const polled = await this.options.poll(count);
+          if (polled.entries.length > 0) {
+            polled.entries.forEach((entry) => this.dispatch(entry));
+            continue;
+          }
+          streams = polled.streams ?? streams;
+          blockMs = Math.max(1, Math.ceil(polled.blockMs ?? blockMs));
+        }
+        if (!this.running) break;
         if (this.readerId === undefined) await this.rememberReaderId(reader);
         reply = (await reader.xreadgroup(
           'GROUP',
@@ -159,10 +186,10 @@ export class Consumer extends EventEmitter {
           'COUNT',
           count,
           'BLOCK',
-          this.blockMs,
+          blockMs,
           'STREAMS',
           ...streams,
-          ...ids,
+          ...streams.map(() => '>'),
         )) as typeof reply;
       } catch (error) {
         if (!this.running) break;
@@ -170,12 +197,13 @@ export class Consumer extends EventEmitter {
         continue;
       }
 
-      for (const [stream, entries] of reply ?? []) {
-        for (const [id, fields] of entries) {
-          this.dispatch({ stream, id, fields: fields ?? [] });
-        }
-      }
+      for (const entry of toEntries(reply)) this.dispatch(entry);
     }
+  }
+
+  /** Ends the current blocking read early (as if it timed out), e.g. when a job fell due. */
+  async wake(): Promise<void> {
+    await this.interruptRead();
   }
 
   private dispatch(entry: StreamEntry): void {
@@ -265,8 +293,19 @@ export class Consumer extends EventEmitter {
     }
   }
 
-  private fail(error: unknown): void {
+  protected fail(error: unknown): void {
     if (this.listenerCount('error') > 0) this.emit('error', error);
     else process.emitWarning(error instanceof Error ? error : String(error));
   }
+}
+
+/** Flattens an XREADGROUP reply; a deleted entry comes with no fields. */
+export function toEntries(
+  reply: [string, [string, string[] | null][]][] | null,
+): StreamEntry[] {
+  const entries: StreamEntry[] = [];
+  for (const [stream, items] of reply ?? []) {
+    for (const [id, fields] of items) entries.push({ stream, id, fields: fields ?? [] });
+  }
+  return entries;
 }

@@ -4,8 +4,21 @@
  */
 export interface QueueKeys {
   readonly queue: string;
-  /** The ready stream: one entry per job that may run now. */
+  /** The ready stream: one entry per job of priority 0 that may run now. */
   readonly stream: string;
+  /**
+   * The priority lane: prioritized jobs are appended here just as they are
+   * delivered, in priority order, and wake-up signals for idle consumers.
+   */
+  readonly lane: string;
+  /** Sorted set of waiting jobs that must be delivered in priority order. */
+  readonly prioritized: string;
+  /** Sorted set of delayed jobs, scored by the time they are due (ms). */
+  readonly delayed: string;
+  /** Hash of queue state: `paused`, and `seq`, the FIFO counter of prioritized jobs. */
+  readonly meta: string;
+  /** Hash of repeat schedules by schedule key. */
+  readonly schedules: string;
   /** Sorted set of completed job ids, scored by finish time (ms). */
   readonly completed: string;
   /** Sorted set of failed job ids, scored by finish time (ms). */
@@ -14,6 +27,8 @@ export interface QueueKeys {
   readonly dlq: string;
   job(id: string): string;
   logs(id: string): string;
+  /** The deduplication window of one debounce key. */
+  debounce(key: string): string;
 }
 
 export function queueKeys(prefix: string, queue: string): QueueKeys {
@@ -21,11 +36,17 @@ export function queueKeys(prefix: string, queue: string): QueueKeys {
   return {
     queue,
     stream: `${base}:stream`,
+    lane: `${base}:lane`,
+    prioritized: `${base}:prioritized`,
+    delayed: `${base}:delayed`,
+    meta: `${base}:meta`,
+    schedules: `${base}:schedules`,
     completed: `${base}:completed`,
     failed: `${base}:failed`,
     dlq: `${base}:dlq`,
     job: (id) => `${base}:job:${id}`,
     logs: (id) => `${base}:logs:${id}`,
+    debounce: (key) => `${base}:debounce:${key}`,
   };
 }
 

@@ -1,13 +1,15 @@
 import { EventEmitter } from 'node:events';
 
-import { Batcher } from './batcher.js';
-import { Consumer, type ConsumerSettings, type StreamEntry } from './consumer.js';
+import type { ConsumerSettings, StreamEntry } from './consumer.js';
+import { decideOnFailure, describeError, withTimeout } from './failure-policy.js';
 import { Job } from './job.js';
-import { GROUP, queueKeys, type QueueKeys } from './keys.js';
+import { queueKeys } from './keys.js';
+import { QueueRunner, type Outcome } from './queue-runner.js';
 import { Janitor, type RetentionOptions } from './retention.js';
-import { scripts } from './scripts/index.js';
-import type { JobOptions, RedisClient } from './types.js';
+import type { HandlerOptions, JobOptions, RedisClient } from './types.js';
 import { toJson } from './validate.js';
+
+export { describeError } from './failure-policy.js';
 
 export interface ProcessorOptions {
   /** Command connection. Each consumed queue opens one more, for blocking reads. */
@@ -18,6 +20,13 @@ export interface ProcessorOptions {
   consumer?: ConsumerSettings;
   /** Runs one attempt of a job; what it returns is stored with the completed job. */
   handler: (job: Job) => unknown;
+  /**
+   * The handler-side policy of a job (retries, backoff, timeout), under the
+   * job's own options. Default: none, so a failed attempt is final.
+   */
+  policy?: (job: Job) => HandlerOptions | undefined;
+  /** Called when a job that belongs to a repeat schedule starts. */
+  onScheduledRun?: (job: Job, scheduleKey: string) => Promise<void>;
   /** Retention of finished job records. */
   retention?: RetentionOptions;
   /** Largest handler result stored, in bytes of JSON. Default 512 KiB. */
@@ -32,39 +41,7 @@ export interface DeadLetter {
   reason: string;
 }
 
-/** One outcome, as the move-to-finished script takes it. */
-interface Outcome {
-  kind: 'c' | 'f' | 'b' | 'a';
-  entry: string;
-  jobId: string;
-  text: string;
-  detail: string;
-}
-
-/** move-to-processing's reply for one job; see the script. */
-type Activated =
-  null | [state: string] | [string, string, string, string, number, string, string];
-
-interface QueueRunner {
-  keys: QueueKeys;
-  consumer: Consumer;
-  activate: Batcher<string, Activated>;
-  finish: Batcher<Outcome, void>;
-}
-
 const EMPTY_OPTIONS: JobOptions = Object.freeze({});
-
-export function describeError(error: unknown): { message: string; stack: string } {
-  if (error instanceof Error) return { message: error.message, stack: error.stack ?? '' };
-  let message: string;
-  try {
-    message =
-      typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error));
-  } catch {
-    message = String(error);
-  }
-  return { message: `non-Error thrown: ${message}`, stack: '' };
-}
 
 function fieldValue(fields: readonly string[], name: string): string | undefined {
   for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
@@ -72,13 +49,13 @@ function fieldValue(fields: readonly string[], name: string): string | undefined
 }
 
 /**
- * Wraps a `Consumer` per queue with the job life cycle: marks jobs
- * processing, runs the handler, records the outcome and acknowledges the
- * entry in one script, for many jobs per round trip. Failure policies
- * (retry, backoff, delay, debounce) are applied in `outcomeOfFailure`.
+ * Wraps a `Consumer` per queue with the job life cycle and its policies:
+ * strict priority, delays, retries with backoff, attempt timeouts, and the
+ * dead-letter queue. Jobs are marked processing, and their outcomes recorded
+ * and acknowledged, in one script call per batch.
  *
  * Events: `active` (job), `completed` (job, result), `failed` (job, error),
- * `dead-lettered` (DeadLetter), `error` (error).
+ * `retrying` (job, error, delayMs), `dead-lettered` (DeadLetter), `error`.
  */
 export class Processor extends EventEmitter {
   readonly prefix: string;
@@ -101,6 +78,13 @@ export class Processor extends EventEmitter {
     return [...this.runners.keys()];
   }
 
+  /** Jobs running in this process now. */
+  get active(): number {
+    let active = 0;
+    for (const runner of this.runners.values()) active += runner.consumer.active;
+    return active;
+  }
+
   /**
    * Consumes `queue` from now on (at `start` if not started yet). Adding a
    * queue twice keeps the larger concurrency.
@@ -114,10 +98,16 @@ export class Processor extends EventEmitter {
     if (existing) {
       if (wanted <= existing.consumer.concurrency) return;
       await existing.consumer.stop();
-      this.runners.delete(queue);
     }
 
-    const runner = this.createRunner(queue, wanted);
+    const runner: QueueRunner = new QueueRunner(
+      this.options.db,
+      queueKeys(this.prefix, queue),
+      { ...this.options.consumer, concurrency: wanted },
+      (entry): Promise<void> => this.handleEntry(runner, entry),
+      this.janitor,
+    );
+    runner.consumer.on('error', (error: unknown) => this.fail(error));
     this.runners.set(queue, runner);
     if (this.started) await runner.consumer.start();
   }
@@ -138,73 +128,33 @@ export class Processor extends EventEmitter {
     );
   }
 
-  /** Jobs running in this process now. */
-  get active(): number {
-    let active = 0;
-    for (const runner of this.runners.values()) active += runner.consumer.active;
-    return active;
-  }
-
-  private createRunner(queue: string, concurrency: number): QueueRunner {
-    const keys = queueKeys(this.prefix, queue);
-    const runner: QueueRunner = {
-      keys,
-      consumer: new Consumer({
-        ...this.options.consumer,
-        concurrency,
-        db: this.options.db,
-        streams: [keys.stream],
-        group: GROUP,
-        ack: 'manual',
-        handler: (entry) => this.handleEntry(runner, entry),
-      }),
-      activate: new Batcher((ids) =>
-        scripts.moveToProcessing.run<Activated[]>(
-          this.options.db,
-          ids.map((id) => keys.job(id)),
-          [Date.now()],
-        ),
-      ),
-      finish: new Batcher((outcomes) => this.recordOutcomes(keys, outcomes)),
-    };
-    runner.consumer.on('error', (error) => this.fail(error));
-    return runner;
+  /** Tells the consumer of `queue` that a job falls due at `at` (epoch ms). */
+  notifyDue(queue: string, at: number): void {
+    this.runners.get(queue)?.dueAt(at);
   }
 
   private async handleEntry(runner: QueueRunner, entry: StreamEntry): Promise<void> {
-    const { keys } = runner;
     const jobId = fieldValue(entry.fields, 'j');
     if (!jobId) {
+      const signal = fieldValue(entry.fields, 'w');
+      if (signal)
+        return runner.onSignal(entry, signal, Number(fieldValue(entry.fields, 'at')));
       const detail = JSON.stringify(entry.fields);
-      return this.deadLetter(
-        runner,
-        entry.id,
-        '',
-        'entry has no job id (field j)',
-        detail,
-      );
+      return this.deadLetter(runner, entry, '', 'entry has no job id (field j)', detail);
     }
 
     const row = await runner.activate.add(jobId);
     if (row === null) {
-      return this.deadLetter(runner, entry.id, jobId, `job ${jobId} has no record`, '');
+      return this.deadLetter(runner, entry, jobId, `job ${jobId} has no record`, '');
     }
-    if (row.length === 1) {
-      return runner.finish.add({
-        kind: 'a',
-        entry: entry.id,
-        jobId: '',
-        text: '',
-        detail: '',
-      });
-    }
+    if (row.length === 1) return this.settle(runner, { kind: 'a', entry, jobId: '' });
 
-    const [, event, data, opts, attempt, createdAt, priority] = row;
+    const [, event, data, opts, attempt, createdAt, priority, schedule] = row;
     let job: Job;
     try {
       job = new Job(
         jobId,
-        keys.queue,
+        runner.keys.queue,
         event,
         data === '' ? undefined : JSON.parse(data),
         Number(attempt),
@@ -212,24 +162,28 @@ export class Processor extends EventEmitter {
         new Date(Number(createdAt)),
         opts === '' ? EMPTY_OPTIONS : JSON.parse(opts),
         this.options.db,
-        keys,
+        runner.keys,
       );
     } catch (error) {
       const why = `job ${jobId} could not be decoded: ${describeError(error).message}`;
-      return this.deadLetter(runner, entry.id, jobId, why, '');
+      return this.deadLetter(runner, entry, jobId, why, '');
     }
 
+    if (schedule !== '' && this.options.onScheduledRun) {
+      await this.options.onScheduledRun(job, schedule).catch((error) => this.fail(error));
+    }
     this.emit('active', job);
+    const policy = { ...this.options.policy?.(job), ...job.options };
     let result: unknown;
     let text = '';
     try {
-      result = await this.options.handler(job);
+      result = await withTimeout(() => this.options.handler(job), policy.timeoutMs);
       text = toJson('result', result, this.maxResultBytes) ?? '';
     } catch (error) {
-      return this.settleFailure(runner, entry, job, error);
+      return this.settleFailure(runner, entry, job, policy, error);
     }
 
-    await runner.finish.add({ kind: 'c', entry: entry.id, jobId, text, detail: '' });
+    await this.settle(runner, { kind: 'c', entry, jobId, text });
     this.emit('completed', job, result);
   }
 
@@ -237,61 +191,64 @@ export class Processor extends EventEmitter {
     runner: QueueRunner,
     entry: StreamEntry,
     job: Job,
+    policy: HandlerOptions,
     error: unknown,
   ): Promise<void> {
-    const outcome = this.outcomeOfFailure(entry, job, error);
-    await runner.finish.add(outcome);
-    this.emit('failed', job, error);
-    if (outcome.kind === 'f') {
-      this.emit('dead-lettered', {
-        queue: job.queue,
-        entryId: entry.id,
-        jobId: job.id,
-        reason: 'failed',
-      } satisfies DeadLetter);
-    }
-  }
-
-  /**
-   * What becomes of a failed attempt. For now every failure is final: the
-   * job is failed and dead-lettered.
-   */
-  private outcomeOfFailure(entry: StreamEntry, job: Job, error: unknown): Outcome {
     const { message, stack } = describeError(error);
-    return { kind: 'f', entry: entry.id, jobId: job.id, text: message, detail: stack };
+    const decision = decideOnFailure(policy, job.attempt, error);
+    if (decision.retry) {
+      const dueAt = decision.delayMs > 0 ? Date.now() + decision.delayMs : 0;
+      await this.settle(runner, {
+        kind: 'r',
+        entry,
+        jobId: job.id,
+        text: message,
+        detail: stack,
+        dueAt,
+      });
+      this.emit('retrying', job, error, decision.delayMs);
+      return;
+    }
+
+    await this.settle(runner, {
+      kind: 'f',
+      entry,
+      jobId: job.id,
+      text: message,
+      detail: stack,
+    });
+    this.emit('failed', job, error);
+    const letter: DeadLetter = {
+      queue: job.queue,
+      entryId: entry.id,
+      jobId: job.id,
+      reason: 'failed',
+    };
+    this.emit('dead-lettered', letter);
   }
 
   private async deadLetter(
     runner: QueueRunner,
-    entryId: string,
+    entry: StreamEntry,
     jobId: string,
     reason: string,
     detail: string,
   ): Promise<void> {
-    await runner.finish.add({ kind: 'b', entry: entryId, jobId, text: reason, detail });
-    this.emit('dead-lettered', {
+    await this.settle(runner, { kind: 'b', entry, jobId, text: reason, detail });
+    const letter: DeadLetter = {
       queue: runner.keys.queue,
-      entryId,
+      entryId: entry.id,
       jobId: jobId || undefined,
       reason,
-    } satisfies DeadLetter);
+    };
+    this.emit('dead-lettered', letter);
   }
 
-  private async recordOutcomes(keys: QueueKeys, outcomes: Outcome[]): Promise<void[]> {
-    const jobKeys: string[] = [];
-    const args: (string | number)[] = [GROUP, Date.now()];
-    for (const { kind, entry, jobId, text, detail } of outcomes) {
-      if (jobId !== '') jobKeys.push(keys.job(jobId));
-      args.push(kind, entry, jobId, text, detail);
-    }
-
-    const [completed, failed] = await scripts.moveToFinished.run<[number, number]>(
-      this.options.db,
-      [keys.stream, keys.completed, keys.failed, keys.dlq, ...jobKeys],
-      args,
-    );
-    this.janitor.afterFinish(keys, completed, failed);
-    return [];
+  private settle(
+    runner: QueueRunner,
+    outcome: Pick<Outcome, 'kind' | 'entry' | 'jobId'> & Partial<Outcome>,
+  ): Promise<void> {
+    return runner.finish.add({ text: '', detail: '', dueAt: 0, ...outcome });
   }
 
   private fail(error: unknown): void {

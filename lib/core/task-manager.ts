@@ -10,7 +10,14 @@ import { Processor } from './processor.js';
 import type { RetentionOptions } from './retention.js';
 import { scripts } from './scripts/index.js';
 import type { HandlerOptions, JobOptions, RedisClient } from './types.js';
-import { checkHandlerOptions, checkJobOptions, checkName, toJson } from './validate.js';
+import { debounceOf } from './debounce.js';
+import {
+  checkHandlerOptions,
+  checkJobOptions,
+  checkName,
+  toJson,
+  toTime,
+} from './validate.js';
 
 export interface TaskManagerOptions<C extends object = object> {
   /** An ioredis `Redis` (standalone or Sentinel) or `Cluster`; the caller closes it. */
@@ -74,7 +81,13 @@ interface Prepared {
   data: string;
   options: string;
   priority: number;
+  /** Epoch ms the job is delayed until; 0 for now. */
+  dueAt: number;
+  debounce?: { mode: 't' | 'd'; windowMs: number; key: string };
 }
+
+/** Tries of one emit whose debounce key keeps changing under it. */
+const DEBOUNCE_TRIES = 10;
 
 const DEFAULT_QUEUE = 'default';
 
@@ -123,8 +136,16 @@ export class TaskManager<C extends object = object> extends EventEmitter {
       retention: options.retention,
       maxResultBytes: this.maxDataBytes,
       handler: (job) => this.route(job),
+      policy: (job) => this.policyOf(job.queue, job.event),
     });
-    for (const event of ['active', 'completed', 'failed', 'dead-lettered', 'error']) {
+    for (const event of [
+      'active',
+      'completed',
+      'failed',
+      'retrying',
+      'dead-lettered',
+      'error',
+    ]) {
       this.processor.on(event, (...args: unknown[]) => this.emitEvent(event, ...args));
     }
   }
@@ -174,8 +195,9 @@ export class TaskManager<C extends object = object> extends EventEmitter {
   /** Stores many jobs: one script call per queue per thousand jobs, sent together. */
   async emitBulk(inputs: EmitInput[]): Promise<string[]> {
     if (!Array.isArray(inputs)) throw new ValidationError('jobs', 'must be an array');
+    const now = Date.now();
     const prepared = inputs.map((input, i) =>
-      this.prepare(input, inputs.length === 1 ? '' : `jobs[${i}].`),
+      this.prepare(input, inputs.length === 1 ? '' : `jobs[${i}].`, now),
     );
 
     const byQueue = new Map<string, Prepared[]>();
@@ -206,16 +228,17 @@ export class TaskManager<C extends object = object> extends EventEmitter {
   }
 
   /**
-   * Resolves once `queue` has no job waiting or running, here or elsewhere,
-   * checking Redis every `intervalMs`. For tests and scripts.
+   * Resolves once `queue` has no job waiting, delayed or running, here or
+   * elsewhere, checking Redis every `intervalMs`. For tests and scripts.
    */
   async waitUntilIdle(
     queue = DEFAULT_QUEUE,
     { timeoutMs = 30_000, intervalMs = 20 } = {},
   ) {
     const deadline = Date.now() + timeoutMs;
-    const stream = queueKeys(this.prefix, queue).stream;
-    while ((await this.db.xlen(stream)) > 0 || this.processor.active > 0) {
+    for (;;) {
+      const { waiting, delayed, processing } = await this.admin.getQueueStats(queue);
+      if (waiting + delayed + processing === 0 && this.processor.active === 0) return;
       if (Date.now() > deadline) {
         throw new RemqError(`queue '${queue}' was not idle within ${timeoutMs} ms`);
       }
@@ -223,7 +246,7 @@ export class TaskManager<C extends object = object> extends EventEmitter {
     }
   }
 
-  private prepare(input: EmitInput, at: string): Prepared {
+  private prepare(input: EmitInput, at: string, now: number): Prepared {
     if (typeof input !== 'object' || input === null) {
       throw new ValidationError(
         at || 'input',
@@ -238,30 +261,105 @@ export class TaskManager<C extends object = object> extends EventEmitter {
     const event = checkName(`${at}event`, input.event);
     const queue = checkName(`${at}queue`, input.queue ?? DEFAULT_QUEUE);
     const options = checkJobOptions(`${at}options`, input.options);
+    if (typeof options.backoff === 'function') {
+      throw new ValidationError(
+        `${at}options.backoff`,
+        'cannot be a function on emit (it cannot be stored with the job); ' +
+          'set it on the handler instead',
+      );
+    }
     const data = toJson(`${at}data`, input.data, this.maxDataBytes) ?? '';
 
-    const { id, priority, ...rest } = options;
+    const { id, priority, delayUntil, delayMs, debounce, ...stored } = {
+      ...this.emitDefaults(queue, event),
+      ...options,
+    };
+    let dueAt =
+      delayUntil !== undefined ? toTime(`${at}options.delayUntil`, delayUntil) : 0;
+    if (delayMs !== undefined) dueAt = Math.max(dueAt, now + delayMs);
+    const window = debounceOf(debounce, event, data);
+    if (window?.mode === 'd') dueAt = Math.max(dueAt, now + window.windowMs);
+
     return {
       id: id ?? newJobId(),
       queue,
       event,
       data,
-      options: Object.keys(rest).length === 0 ? '' : JSON.stringify(rest),
+      options: Object.keys(stored).length === 0 ? '' : JSON.stringify(stored),
       priority: priority ?? 0,
+      dueAt: dueAt > now ? dueAt : 0,
+      debounce: window,
     };
   }
 
-  private async add(queue: string, jobs: Prepared[]): Promise<void> {
+  /** Handler options that act at emit time, when this process has the handler. */
+  private emitDefaults(queue: string, event: string): JobOptions {
+    const { priority, delayMs, debounce } = this.policyOf(queue, event);
+    return { priority, delayMs, debounce };
+  }
+
+  /** A handler's options over the TaskManager's defaults. */
+  private policyOf(queue: string, event: string): HandlerOptions {
+    const registered = this.handlers.get(`${queue}\u0000${event}`);
+    return { ...this.options.defaults, ...registered?.options };
+  }
+
+  /** Stores jobs of one queue; resolves with the id standing for each. */
+  private async add(queue: string, jobs: Prepared[]): Promise<string[]> {
     const keys = queueKeys(this.prefix, queue);
-    const jobKeys = jobs.flatMap((job) => [keys.job(job.id), keys.logs(job.id)]);
-    const args: (string | number)[] = [Date.now()];
-    for (const job of jobs)
-      args.push(job.id, job.event, job.data, job.options, job.priority);
-    await scripts.addJobs.run(
-      this.db,
-      [keys.stream, keys.completed, keys.failed, ...jobKeys],
-      args,
-    );
+    const ids: string[] = new Array(jobs.length);
+    let todo = jobs.map((job, i) => ({ job, i }));
+
+    for (let attempt = 0; todo.length > 0; attempt += 1) {
+      if (attempt === DEBOUNCE_TRIES) {
+        throw new RemqError(`debounce key of event '${todo[0].job.event}' kept changing`);
+      }
+      // Debounce mode replaces the pending job's data: look up which job that is.
+      const seen = await Promise.all(
+        todo.map(({ job }) =>
+          job.debounce?.mode === 'd'
+            ? this.db.get(keys.debounce(job.debounce.key))
+            : null,
+        ),
+      );
+
+      const jobKeys: string[] = [];
+      const args: (string | number)[] = [Date.now()];
+      todo.forEach(({ job }, j) => {
+        const held = seen[j] ?? '';
+        jobKeys.push(
+          keys.job(job.id),
+          keys.logs(job.id),
+          job.debounce ? keys.debounce(job.debounce.key) : keys.meta,
+          held ? keys.job(held) : keys.meta,
+        );
+        args.push(job.id, job.event, job.data, job.options, job.priority, job.dueAt);
+        args.push(job.debounce?.mode ?? '', job.debounce?.windowMs ?? 0, held);
+      });
+
+      const results = await scripts.addJobs.run<(string | null)[]>(
+        this.db,
+        [
+          keys.stream,
+          keys.lane,
+          keys.prioritized,
+          keys.delayed,
+          keys.meta,
+          keys.completed,
+          keys.failed,
+          ...jobKeys,
+        ],
+        args,
+      );
+      const again: typeof todo = [];
+      todo.forEach((item, j) => {
+        const id = results[j];
+        if (id === null) again.push(item);
+        else ids[item.i] = id;
+      });
+      todo = again;
+    }
+    return ids;
   }
 
   private async rememberQueue(queue: string): Promise<void> {

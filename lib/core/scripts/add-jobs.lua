@@ -1,44 +1,93 @@
 --[[
-  Adds jobs to one queue: writes each job's record and appends its entry to
-  the ready stream. A job whose id exists and has not finished is left as it
-  is (idempotent emit); a finished one with the same id is replaced.
+  Adds jobs to one queue: writes each job's record and makes it waiting (see
+  enqueue) or delayed. A job whose id exists and has not finished is left as
+  it is (idempotent emit); a finished one with the same id is replaced.
+  Debounce windows are checked and opened here, atomically with the add.
 
-  KEYS[1]  ready stream
-  KEYS[2]  completed set
-  KEYS[3]  failed set
-  KEYS[4 + 2(i-1)]  record of job i        KEYS[5 + 2(i-1)]  logs of job i
+  KEYS[1..7]  ready stream, lane, prioritized set, delayed set, meta hash,
+              completed set, failed set
+  per job i, from KEYS[8 + 4(i-1)]: record, logs, debounce key, record of
+              the job the debounce key held when the caller looked (or any
+              key when unused)
 
   ARGV[1]  now, epoch ms
-  ARGV[2 + 5(i-1) ...]  job i: id, event, data JSON or '', options JSON or '',
-                        priority
+  per job i, from ARGV[2 + 9(i-1)]: id, event, data JSON or '', options JSON
+              or '', priority, due time in epoch ms (0: now), debounce mode
+              ('' none, 't' throttle, 'd' debounce), debounce window ms,
+              and the id the debounce key held when the caller looked ('')
 
-  Returns one number per job: 1 added, 0 already there and unfinished.
+  Returns per job: the id of the job that stands for it (its own, or the one
+  an unfinished duplicate or a debounce window kept), or false when the
+  debounce key changed since the caller looked (the caller looks again).
 ]]
-local now = ARGV[1]
-local added = {}
+--@include enqueue
+local q = { stream = KEYS[1], lane = KEYS[2], prioritized = KEYS[3], delayed = KEYS[4],
+  meta = KEYS[5] }
+local completedSet, failedSet = KEYS[6], KEYS[7]
+local now = tonumber(ARGV[1])
+local results = {}
 
-for i = 1, (#KEYS - 3) / 2 do
-  local record, logs = KEYS[2 + 2 * i], KEYS[3 + 2 * i]
-  local a = 2 + 5 * (i - 1)
-  local id, event, data, opts, priority = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
+local function isPending(state)
+  return state == 'waiting' or state == 'delayed'
+end
 
+local function write(record, logs, id, event, data, opts, priority, due)
   local state = redis.call('HGET', record, 'state')
-  if state and state ~= 'completed' and state ~= 'failed' then
-    added[i] = 0
-  else
-    if state then
-      redis.call('DEL', record, logs)
-      redis.call('ZREM', KEYS[2], id)
-      redis.call('ZREM', KEYS[3], id)
-    end
+  if state and state ~= 'completed' and state ~= 'failed' then return false end
+  if state then
+    redis.call('DEL', record, logs)
+    redis.call('ZREM', completedSet, id)
+    redis.call('ZREM', failedSet, id)
+  end
 
-    local entry = redis.call('XADD', KEYS[1], '*', 'j', id)
-    redis.call('HSET', record, 'event', event, 'state', 'waiting', 'createdAt', now, 'entry', entry)
-    if data ~= '' then redis.call('HSET', record, 'data', data) end
-    if opts ~= '' then redis.call('HSET', record, 'opts', opts) end
-    if priority ~= '0' then redis.call('HSET', record, 'priority', priority) end
-    added[i] = 1
+  redis.call('HSET', record, 'event', event, 'createdAt', now)
+  if data ~= '' then redis.call('HSET', record, 'data', data) end
+  if opts ~= '' then redis.call('HSET', record, 'opts', opts) end
+  if priority ~= 0 then redis.call('HSET', record, 'priority', priority) end
+  if due > now then delay(q, record, id, due) else enqueue(q, record, id, priority) end
+  return true
+end
+
+for i = 1, (#KEYS - 7) / 4 do
+  local k = 8 + 4 * (i - 1)
+  local record, logs, dedupKey, keptRecord = KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]
+  local a = 2 + 9 * (i - 1)
+  local id, event, data, opts = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
+  local priority, due = tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5])
+  local mode, windowMs, seen = ARGV[a + 6], ARGV[a + 7], ARGV[a + 8]
+
+  if mode == '' then
+    results[i] = id
+  else
+    local kept = redis.call('GET', dedupKey)
+    if mode == 't' then
+      if kept then
+        results[i] = kept
+      else
+        results[i] = id
+        redis.call('SET', dedupKey, id, 'PX', windowMs)
+      end
+    elseif (kept or '') ~= seen then
+      results[i] = false
+    elseif kept and isPending(redis.call('HGET', keptRecord, 'state')) then
+      -- debounce: the last emit wins; its data replaces the pending job's and
+      -- the window (and the job's due time) starts again
+      if data ~= '' then redis.call('HSET', keptRecord, 'data', data)
+      else redis.call('HDEL', keptRecord, 'data') end
+      if redis.call('ZSCORE', q.delayed, kept) then
+        delay(q, keptRecord, kept, due)
+      end
+      redis.call('SET', dedupKey, kept, 'PX', windowMs)
+      results[i] = kept
+    else
+      results[i] = id
+      redis.call('SET', dedupKey, id, 'PX', windowMs)
+    end
+  end
+
+  if results[i] == id and not write(record, logs, id, event, data, opts, priority, due) then
+    results[i] = id
   end
 end
 
-return added
+return results

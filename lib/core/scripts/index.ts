@@ -29,13 +29,25 @@ export class Script {
   }
 }
 
+function read(name: string): string {
+  return readFileSync(new URL(`./${name}.lua`, import.meta.url), 'utf8');
+}
+
+/** Loads a script, replacing each `--@include name` line with `name.lua`. */
 function load(name: string): Script {
-  const lua = readFileSync(new URL(`./${name}.lua`, import.meta.url), 'utf8');
+  const lua = read(name).replace(/^--@include ([\w-]+)$/gm, (_, part: string) =>
+    read(part),
+  );
   return new Script(name, lua);
 }
 
 export const scripts = {
   addJobs: load('add-jobs'),
+  fetchJobs: load('fetch-jobs'),
+  promoteDelayed: load('promote-delayed'),
+  requeueJob: load('requeue-job'),
+  cancelJob: load('cancel-job'),
+  resumeQueue: load('resume-queue'),
   moveToProcessing: load('move-to-processing'),
   moveToFinished: load('move-to-finished'),
   removeJobs: load('remove-jobs'),

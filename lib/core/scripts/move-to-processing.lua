@@ -6,7 +6,8 @@
   ARGV[1]  now, epoch ms
 
   Returns per job: false when the record is gone, otherwise
-  { state before, event, data, options, attempt, createdAt, priority }.
+  { state before, event, data, options, attempt, createdAt, priority,
+  schedule key or '' }.
 ]]
 local now = ARGV[1]
 local jobs = {}
@@ -21,8 +22,9 @@ for i = 1, #KEYS do
   else
     local attempt = redis.call('HINCRBY', record, 'attempt', 1)
     redis.call('HSET', record, 'state', 'processing', 'processedAt', now)
-    local f = redis.call('HMGET', record, 'event', 'data', 'opts', 'createdAt', 'priority')
-    jobs[i] = { state, f[1], f[2] or '', f[3] or '', attempt, f[4], f[5] or '0' }
+    local f = redis.call('HMGET', record, 'event', 'data', 'opts', 'createdAt', 'priority',
+      'schedule')
+    jobs[i] = { state, f[1], f[2] or '', f[3] or '', attempt, f[4], f[5] or '0', f[6] or '' }
   end
 end
 

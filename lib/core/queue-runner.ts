@@ -1,0 +1,189 @@
+import { Batcher } from './batcher.js';
+import {
+  Consumer,
+  toEntries,
+  type ConsumerSettings,
+  type PollResult,
+  type StreamEntry,
+} from './consumer.js';
+import { GROUP, type QueueKeys } from './keys.js';
+import type { Janitor } from './retention.js';
+import { scripts } from './scripts/index.js';
+import type { RedisClient } from './types.js';
+
+/** One outcome, as the move-to-finished script takes it. */
+export interface Outcome {
+  kind: 'c' | 'r' | 'f' | 'b' | 'a';
+  entry: StreamEntry;
+  jobId: string;
+  text: string;
+  detail: string;
+  /** For 'r': when the retry is due (epoch ms), 0 for now. */
+  dueAt: number;
+}
+
+/** move-to-processing's reply for one job; see the script. */
+export type Activated =
+  | null
+  | [state: string]
+  | [string, string, string, string, number, string, string, string];
+
+/** Delayed jobs are checked at least this often, in case a wake-up went elsewhere. */
+const DUE_CHECK_EVERY_MS = 30_000;
+const PROMOTE_CHUNK = 500;
+
+/**
+ * The Redis side of consuming one queue: its Consumer, reading in strict
+ * priority order through fetch-jobs; promotion of due delayed jobs; and the
+ * batched scripts that mark jobs processing and record outcomes.
+ */
+export class QueueRunner {
+  readonly consumer: Consumer;
+  readonly activate: Batcher<string, Activated>;
+  readonly finish: Batcher<Outcome, void>;
+  private readonly blockMs: number;
+  /** Something may be deliverable that a plain blocking read would not see first. */
+  private dirty = true;
+  private nextDueAt = 0;
+  private lastDueCheck = 0;
+
+  constructor(
+    private readonly db: RedisClient,
+    readonly keys: QueueKeys,
+    settings: ConsumerSettings & { concurrency: number },
+    handler: (entry: StreamEntry) => Promise<void>,
+    private readonly janitor: Janitor,
+  ) {
+    this.blockMs = settings.read?.blockMs ?? 5000;
+    this.consumer = new Consumer({
+      ...settings,
+      db,
+      streams: [keys.stream, keys.lane],
+      group: GROUP,
+      ack: 'manual',
+      handler: (entry) => {
+        this.dirty = true;
+        return handler(entry);
+      },
+      poll: (count) => this.poll(count),
+    });
+    this.activate = new Batcher((ids) =>
+      scripts.moveToProcessing.run<Activated[]>(
+        db,
+        ids.map((id) => keys.job(id)),
+        [Date.now()],
+      ),
+    );
+    this.finish = new Batcher((outcomes) => this.record(outcomes));
+  }
+
+  /** A wake-up signal from the lane: note what it says, then acknowledge it. */
+  async onSignal(entry: StreamEntry, signal: string, at: number): Promise<void> {
+    if (signal === 'd' && Number.isFinite(at)) this.dueAt(at);
+    await this.finish.add({
+      kind: 'a',
+      entry,
+      jobId: '',
+      text: '',
+      detail: '',
+      dueAt: 0,
+    });
+  }
+
+  /** A delayed job of this queue falls due at `at` (epoch ms). */
+  dueAt(at: number): void {
+    if (at >= this.nextDueAt) return;
+    this.nextDueAt = at;
+    void this.consumer.wake();
+  }
+
+  private async poll(count: number): Promise<PollResult> {
+    const now = Date.now();
+    if (now >= this.nextDueAt || now - this.lastDueCheck >= DUE_CHECK_EVERY_MS) {
+      await this.promoteDue(now);
+    }
+    const blockMs = Math.min(this.blockMs, Math.max(1, this.nextDueAt - Date.now()));
+    if (!this.dirty) return { entries: [], blockMs };
+
+    const { keys } = this;
+    const [paused, reply] = await scripts.fetchJobs.run<
+      [number, Parameters<typeof toEntries>[0]]
+    >(
+      this.db,
+      [keys.stream, keys.lane, keys.prioritized, keys.meta],
+      [GROUP, this.consumer.consumerId, count],
+    );
+    // Paused: listen only for the resume signal, and look again after blockMs.
+    if (paused === 1) return { entries: [], blockMs, streams: [keys.lane] };
+
+    const entries = toEntries(reply);
+    if (entries.length === 0) this.dirty = false;
+    return { entries, blockMs };
+  }
+
+  private async promoteDue(now: number): Promise<void> {
+    const { keys } = this;
+    this.lastDueCheck = now;
+    for (;;) {
+      const ids = await this.db.zrangebyscore(
+        keys.delayed,
+        '-inf',
+        now,
+        'LIMIT',
+        0,
+        PROMOTE_CHUNK,
+      );
+      if (ids.length === 0) {
+        const [, score] = await this.db.zrange(keys.delayed, 0, 0, 'WITHSCORES');
+        this.nextDueAt = score === undefined ? Infinity : Number(score);
+        return;
+      }
+      const next = await scripts.promoteDelayed.run<string | null>(
+        this.db,
+        [
+          keys.stream,
+          keys.lane,
+          keys.prioritized,
+          keys.delayed,
+          keys.meta,
+          ...ids.map(keys.job),
+        ],
+        [now, ...ids],
+      );
+      this.dirty = true;
+      this.nextDueAt = next === null ? Infinity : Number(next);
+      if (ids.length < PROMOTE_CHUNK) return;
+    }
+  }
+
+  private async record(outcomes: Outcome[]): Promise<void[]> {
+    const { keys } = this;
+    const jobKeys: string[] = [];
+    const args: (string | number)[] = [GROUP, Date.now()];
+    for (const { kind, entry, jobId, text, detail, dueAt } of outcomes) {
+      if (jobId !== '') jobKeys.push(keys.job(jobId));
+      const onLane = entry.stream === keys.lane ? '1' : '0';
+      args.push(kind, onLane, entry.id, jobId, text, detail, dueAt);
+    }
+
+    const [completed, failed] = await scripts.moveToFinished.run<[number, number]>(
+      this.db,
+      [
+        keys.stream,
+        keys.lane,
+        keys.prioritized,
+        keys.delayed,
+        keys.meta,
+        keys.completed,
+        keys.failed,
+        keys.dlq,
+        ...jobKeys,
+      ],
+      args,
+    );
+    for (const { kind, dueAt } of outcomes)
+      if (kind === 'r' && dueAt > 0) this.dueAt(dueAt);
+    this.janitor.afterFinish(keys, completed, failed);
+    return [];
+  }
+}

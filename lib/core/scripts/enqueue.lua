@@ -1,0 +1,37 @@
+--[[
+  Shared piece: makes a job waiting. A job of priority 0 on a running queue
+  goes straight to the ready stream; a prioritized job, or any job while the
+  queue is paused, waits in the prioritized set, scored so that higher
+  priorities come first and equal ones in FIFO order. Jobs of priority 0 held
+  there by a pause are delivered after the stream (fetch-jobs), so until they
+  are gone new ones of priority 0 queue behind them, keeping FIFO. When the
+  set was empty, a wake-up signal on the lane makes an idle consumer look.
+]]
+local SEQ_SPAN = 4294967296
+
+local function enqueue(q, record, id, priority)
+  local paused = redis.call('HGET', q.meta, 'paused') == '1'
+  local held = priority == 0 and not paused
+    and redis.call('ZCOUNT', q.prioritized, 0, '(' .. SEQ_SPAN) > 0
+  if priority == 0 and not paused and not held then
+    local entry = redis.call('XADD', q.stream, '*', 'j', id)
+    redis.call('HSET', record, 'state', 'waiting', 'entry', entry)
+    return
+  end
+
+  local seq = redis.call('HINCRBY', q.meta, 'seq', 1) % SEQ_SPAN
+  local wasEmpty = redis.call('ZCARD', q.prioritized) == 0
+  redis.call('ZADD', q.prioritized, -priority * SEQ_SPAN + seq, id)
+  redis.call('HSET', record, 'state', 'waiting')
+  redis.call('HDEL', record, 'entry')
+  if wasEmpty and not paused then redis.call('XADD', q.lane, '*', 'w', 'p') end
+end
+
+--[[ Makes a job delayed until `due` (epoch ms); wakes a consumer if it is now the earliest. ]]
+local function delay(q, record, id, due)
+  redis.call('ZADD', q.delayed, due, id)
+  redis.call('HSET', record, 'state', 'delayed', 'dueAt', due)
+  redis.call('HDEL', record, 'entry')
+  local first = redis.call('ZRANGE', q.delayed, 0, 0)
+  if first[1] == id then redis.call('XADD', q.lane, '*', 'w', 'd', 'at', due) end
+end
