@@ -207,14 +207,18 @@ export class TaskManager<C extends object = object> extends EventEmitter {
       byQueue.set(job.queue, list);
     }
 
+    const stored = new Map<Prepared, string>();
     await Promise.all(
       [...byQueue].map(async ([queue, jobs]) => {
         await this.rememberQueue(queue);
-        for (let i = 0; i < jobs.length; i += 1000)
-          await this.add(queue, jobs.slice(i, i + 1000));
+        for (let i = 0; i < jobs.length; i += 1000) {
+          const chunk = jobs.slice(i, i + 1000);
+          const ids = await this.add(queue, chunk);
+          chunk.forEach((job, j) => stored.set(job, ids[j]));
+        }
       }),
     );
-    return prepared.map((job) => job.id);
+    return prepared.map((job) => stored.get(job) ?? job.id);
   }
 
   /** Starts consuming every queue that has a handler. */
