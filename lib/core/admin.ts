@@ -1,6 +1,7 @@
 import { RemqError } from './errors.js';
 import { toJobRecord, type JobRecord } from './job.js';
 import { GROUP, queueKeys, queuesKey, type QueueKeys } from './keys.js';
+import { RepeatScheduler, type Schedule } from './scheduler.js';
 import { scripts } from './scripts/index.js';
 import type { JobState, RedisClient } from './types.js';
 
@@ -52,6 +53,16 @@ export class RemqAdmin {
     private readonly db: RedisClient,
     readonly prefix = 'remq',
   ) {}
+
+  /** Repeat schedules of a queue, with their next run. */
+  listSchedules(queue: string): Promise<Schedule[]> {
+    return new RepeatScheduler(this.db, this.prefix).list(queue);
+  }
+
+  /** Removes a schedule and cancels its pending run; false when there was none. */
+  removeSchedule(queue: string, key: string): Promise<boolean> {
+    return new RepeatScheduler(this.db, this.prefix).remove(queue, key);
+  }
 
   /** Every queue emitted to or consumed under this prefix, sorted by name. */
   async getQueues(): Promise<string[]> {

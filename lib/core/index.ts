@@ -1,4 +1,4 @@
-export { RemqAdmin, type Page, type QueueStats } from './admin.js';
+export { RemqAdmin, type DeadLetterEntry, type Page, type QueueStats } from './admin.js';
 export {
   Consumer,
   type ConsumerOptions,
@@ -9,6 +9,8 @@ export { RemqError, UnrecoverableError, ValidationError } from './errors.js';
 export { Job, type JobRecord } from './job.js';
 export { Processor, type DeadLetter, type ProcessorOptions } from './processor.js';
 export type { KeepPolicy, RetentionOptions } from './retention.js';
+export type { Schedule } from './scheduler.js';
+export { JobTimeoutError } from './failure-policy.js';
 export {
   NoHandlerError,
   TaskManager,

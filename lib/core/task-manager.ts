@@ -9,7 +9,8 @@ import { queueKeys, queuesKey } from './keys.js';
 import { Processor } from './processor.js';
 import type { RetentionOptions } from './retention.js';
 import { scripts } from './scripts/index.js';
-import type { HandlerOptions, JobOptions, RedisClient } from './types.js';
+import { RepeatScheduler } from './scheduler.js';
+import type { HandlerOptions, JobOptions, RedisClient, RepeatOptions } from './types.js';
 import { debounceOf } from './debounce.js';
 import {
   checkHandlerOptions,
@@ -84,6 +85,8 @@ interface Prepared {
   /** Epoch ms the job is delayed until; 0 for now. */
   dueAt: number;
   debounce?: { mode: 't' | 'd'; windowMs: number; key: string };
+  /** Emitted with a schedule: registered as one instead of stored as a job. */
+  repeat?: RepeatOptions;
 }
 
 /** Tries of one emit whose debounce key keeps changing under it. */
@@ -107,6 +110,7 @@ export class TaskManager<C extends object = object> extends EventEmitter {
   private readonly knownQueues = new Set<string>();
   private readonly maxDataBytes: number;
   private readonly ctx: HandlerContext<C>;
+  private readonly scheduler: RepeatScheduler;
 
   /** A new, independent TaskManager. */
   static init<C extends object = object>(options: TaskManagerOptions<C>): TaskManager<C> {
@@ -123,6 +127,7 @@ export class TaskManager<C extends object = object> extends EventEmitter {
     if (options.defaults) checkHandlerOptions('defaults', options.defaults);
     this.maxDataBytes = options.maxDataBytes ?? 512 * 1024;
     this.admin = new RemqAdmin(this.db, this.prefix);
+    this.scheduler = new RepeatScheduler(this.db, this.prefix);
     this.ctx = {
       ...options.ctx,
       emit: (input) => this.emit(input),
@@ -137,6 +142,7 @@ export class TaskManager<C extends object = object> extends EventEmitter {
       maxResultBytes: this.maxDataBytes,
       handler: (job) => this.route(job),
       policy: (job) => this.policyOf(job.queue, job.event),
+      onScheduledRun: (job, schedule) => this.scheduler.advance(job, schedule),
     });
     for (const event of [
       'active',
@@ -175,6 +181,15 @@ export class TaskManager<C extends object = object> extends EventEmitter {
     await this.rememberQueue(queue);
     const concurrency = options.concurrency ?? this.options.defaults?.concurrency;
     await this.processor.addQueue(queue, { concurrency });
+    if (options.repeat) {
+      await this.scheduler.register(
+        queue,
+        event,
+        '',
+        { priority: options.priority },
+        options.repeat,
+      );
+    }
   }
 
   /**
@@ -211,8 +226,12 @@ export class TaskManager<C extends object = object> extends EventEmitter {
     await Promise.all(
       [...byQueue].map(async ([queue, jobs]) => {
         await this.rememberQueue(queue);
-        for (let i = 0; i < jobs.length; i += 1000) {
-          const chunk = jobs.slice(i, i + 1000);
+        for (const job of jobs.filter((one) => one.repeat)) {
+          stored.set(job, await this.registerSchedule(job));
+        }
+        const plain = jobs.filter((one) => !one.repeat);
+        for (let i = 0; i < plain.length; i += 1000) {
+          const chunk = plain.slice(i, i + 1000);
           const ids = await this.add(queue, chunk);
           chunk.forEach((job, j) => stored.set(job, ids[j]));
         }
@@ -274,7 +293,7 @@ export class TaskManager<C extends object = object> extends EventEmitter {
     }
     const data = toJson(`${at}data`, input.data, this.maxDataBytes) ?? '';
 
-    const { id, priority, delayUntil, delayMs, debounce, ...stored } = {
+    const { id, priority, delayUntil, delayMs, debounce, repeat, ...stored } = {
       ...this.emitDefaults(queue, event),
       ...options,
     };
@@ -293,7 +312,23 @@ export class TaskManager<C extends object = object> extends EventEmitter {
       priority: priority ?? 0,
       dueAt: dueAt > now ? dueAt : 0,
       debounce: window,
+      repeat,
     };
+  }
+
+  private registerSchedule(job: Prepared): Promise<string> {
+    const options = job.options === '' ? {} : (JSON.parse(job.options) as JobOptions);
+    const repeat = job.repeat as RepeatOptions;
+    return this.scheduler.register(
+      job.queue,
+      job.event,
+      job.data,
+      {
+        ...options,
+        priority: job.priority,
+      },
+      repeat,
+    );
   }
 
   /** Handler options that act at emit time, when this process has the handler. */

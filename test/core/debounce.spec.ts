@@ -14,8 +14,16 @@ describe('debounce', () => {
     const b = env.manager();
     const options = { debounce: { windowMs: 5000, mode: 'throttle' as const } };
 
-    const first = await a.emit({ event: 'sync', data: { user: 1, scope: 'all' }, options });
-    const second = await b.emit({ event: 'sync', data: { scope: 'all', user: 1 }, options });
+    const first = await a.emit({
+      event: 'sync',
+      data: { user: 1, scope: 'all' },
+      options,
+    });
+    const second = await b.emit({
+      event: 'sync',
+      data: { scope: 'all', user: 1 },
+      options,
+    });
     const other = await b.emit({ event: 'sync', data: { user: 2 }, options });
 
     expect(second).toBe(first);
@@ -40,7 +48,9 @@ describe('debounce', () => {
     const ran: unknown[] = [];
     await a.registerHandler({ event: 'save', handler: (job) => void ran.push(job.data) });
     await a.start();
-    const options = { debounce: { windowMs: 300, mode: 'debounce' as const, key: 'doc-7' } };
+    const options = {
+      debounce: { windowMs: 300, mode: 'debounce' as const, key: 'doc-7' },
+    };
 
     const start = Date.now();
     const first = await a.emit({ event: 'save', data: { v: 1 }, options });
@@ -56,7 +66,11 @@ describe('debounce', () => {
 
   it('takes the debounce window from the handler', async () => {
     const tm = env.manager();
-    await tm.registerHandler({ event: 'ping', options: { debounce: 5000 }, handler: () => 1 });
+    await tm.registerHandler({
+      event: 'ping',
+      options: { debounce: 5000 },
+      handler: () => 1,
+    });
 
     const first = await tm.emit({ event: 'ping' });
     const second = await tm.emit({ event: 'ping' });
@@ -66,7 +80,9 @@ describe('debounce', () => {
 
   it('rejects a bad window or mode, naming the field', async () => {
     const tm = env.manager();
-    await expect(tm.emit({ event: 'e', options: { debounce: -5 } })).rejects.toMatchObject({
+    await expect(
+      tm.emit({ event: 'e', options: { debounce: -5 } }),
+    ).rejects.toMatchObject({
       field: 'options.debounce',
     });
     await expect(

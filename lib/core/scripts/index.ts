@@ -48,6 +48,8 @@ export const scripts = {
   requeueJob: load('requeue-job'),
   cancelJob: load('cancel-job'),
   resumeQueue: load('resume-queue'),
+  scheduleNext: load('schedule-next'),
+  removeSchedule: load('remove-schedule'),
   moveToProcessing: load('move-to-processing'),
   moveToFinished: load('move-to-finished'),
   removeJobs: load('remove-jobs'),
