@@ -88,8 +88,26 @@ class AuditJobs {
   }
 }
 
+@Injectable()
+class PolicyJobs {
+  readonly attempts: number[] = [];
+  readonly order: string[] = [];
+
+  @OnJob('flaky', 'policies', { retryCount: 2, retryDelayMs: 20 })
+  async flaky(job: Job) {
+    this.attempts.push(job.attempt);
+    throw new Error(`attempt ${job.attempt} failed`);
+  }
+
+  @OnJob('normal', 'ordered')
+  @OnJob('urgent', 'ordered', { priority: 9 })
+  async ordered(job: Job) {
+    this.order.push(job.event);
+  }
+}
+
 @Module({
-  providers: [Mailer, Inbox, EmailJobs, AuditJobs],
+  providers: [Mailer, Inbox, EmailJobs, AuditJobs, PolicyJobs],
   controllers: [SignupController],
 })
 class FeatureModule {}
@@ -179,6 +197,37 @@ describe('RemqModule', () => {
 
     expect(tags).toContain('remq:audit');
     await app.close();
+  });
+
+  it('applies @OnJob retry options: retryCount 2 gives three attempts', async () => {
+    const app = await boot();
+    const tasks = app.get(TaskManager);
+    const failed = new Promise((resolve) => tasks.once('failed', resolve));
+    const id = await tasks.emit({ event: 'flaky', queue: 'policies' });
+    await failed;
+
+    expect(app.get(PolicyJobs).attempts).toEqual([1, 2, 3]);
+    expect(await app.get(RemqAdmin).getJob('policies', id)).toMatchObject({
+      state: 'failed',
+      error: 'attempt 3 failed',
+    });
+  });
+
+  it('applies @OnJob priority at emit, and wires one method under two events', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        RemqModule.forRoot({ connection: REDIS_URL, prefix, autoStart: false }),
+        FeatureModule,
+      ],
+    }).compile();
+    const app = await start(moduleRef);
+    const tasks = app.get(TaskManager);
+    await tasks.emit({ event: 'normal', queue: 'ordered' });
+    await tasks.emit({ event: 'urgent', queue: 'ordered' });
+
+    await tasks.start();
+    await tasks.waitUntilIdle('ordered');
+    expect(app.get(PolicyJobs).order).toEqual(['urgent', 'normal']);
   });
 
   it('configures through forRootAsync with useFactory and inject', async () => {
