@@ -2,7 +2,11 @@ import { randomBytes } from 'node:crypto';
 
 import { Redis } from 'ioredis';
 
-import { TaskManager, type TaskManagerOptions } from '../lib/core/index.js';
+import {
+  TaskManager,
+  type TaskManagerEvents,
+  type TaskManagerOptions,
+} from '../lib/core/index.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -54,12 +58,12 @@ export function setup() {
   };
 }
 
-/** Resolves with the arguments of the next `event` the emitter fires. */
-export function next<T extends unknown[] = unknown[]>(
-  emitter: { once(event: string, listener: (...args: T) => void): unknown },
-  event: string,
-): Promise<T> {
-  return new Promise((resolve) => emitter.once(event, (...args: T) => resolve(args)));
+/** Resolves with the arguments of the next `event` the TaskManager fires. */
+export function next<E extends keyof TaskManagerEvents>(
+  tm: TaskManager<object>,
+  event: E,
+): Promise<TaskManagerEvents[E]> {
+  return new Promise((resolve) => tm.once(event, (...args) => resolve(args)));
 }
 
 /** Host and port of REDIS_URL, for tests that pass connection options. */

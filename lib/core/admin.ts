@@ -3,6 +3,7 @@ import { toJobRecord, type JobRecord } from './job.js';
 import { GROUP, queueKeys, queuesKey, type QueueKeys } from './keys.js';
 import { RepeatScheduler, type Schedule } from './scheduler.js';
 import { scripts } from './scripts/index.js';
+import { checkName } from './validate.js';
 import type { JobState, RedisClient } from './types.js';
 
 /** Counts of one queue's jobs by state, and its dead-letter size. */
@@ -54,14 +55,22 @@ export class RemqAdmin {
     readonly prefix = 'remq',
   ) {}
 
+  /** Keys of a queue, after checking its name (it may come from a URL). */
+  private keysOf(queue: string): QueueKeys {
+    return queueKeys(this.prefix, checkName('queue', queue));
+  }
+
   /** Repeat schedules of a queue, with their next run. */
-  listSchedules(queue: string): Promise<Schedule[]> {
-    return new RepeatScheduler(this.db, this.prefix).list(queue);
+  async listSchedules(queue: string): Promise<Schedule[]> {
+    return new RepeatScheduler(this.db, this.prefix).list(checkName('queue', queue));
   }
 
   /** Removes a schedule and cancels its pending run; false when there was none. */
-  removeSchedule(queue: string, key: string): Promise<boolean> {
-    return new RepeatScheduler(this.db, this.prefix).remove(queue, key);
+  async removeSchedule(queue: string, key: string): Promise<boolean> {
+    return new RepeatScheduler(this.db, this.prefix).remove(
+      checkName('queue', queue),
+      key,
+    );
   }
 
   /** Every queue emitted to or consumed under this prefix, sorted by name. */
@@ -70,7 +79,7 @@ export class RemqAdmin {
   }
 
   async getQueueStats(queue: string): Promise<QueueStats> {
-    const keys = queueKeys(this.prefix, queue);
+    const keys = this.keysOf(queue);
     const [
       entries,
       pending,
@@ -112,12 +121,12 @@ export class RemqAdmin {
    * running finish). Jobs emitted meanwhile wait; nothing is lost or skipped.
    */
   async pause(queue: string): Promise<void> {
-    await this.db.hset(queueKeys(this.prefix, queue).meta, 'paused', '1');
+    await this.db.hset(this.keysOf(queue).meta, 'paused', '1');
   }
 
   /** Resumes delivery; jobs held while paused run in their order. */
   async resume(queue: string): Promise<void> {
-    const keys = queueKeys(this.prefix, queue);
+    const keys = this.keysOf(queue);
     await scripts.resumeQueue.run(this.db, [keys.lane, keys.meta], []);
   }
 
@@ -131,7 +140,7 @@ export class RemqAdmin {
 
   /** Cancels a waiting or delayed job. Resolves false when it was neither. */
   async cancelJob(queue: string, id: string): Promise<boolean> {
-    const keys = queueKeys(this.prefix, queue);
+    const keys = this.keysOf(queue);
     const cancelled = await scripts.cancelJob.run<number>(
       this.db,
       [keys.stream, keys.prioritized, keys.delayed, keys.job(id), keys.logs(id)],
@@ -144,7 +153,7 @@ export class RemqAdmin {
   async listDeadLetters(queue: string, page: Page = {}): Promise<DeadLetterEntry[]> {
     const offset = page.offset ?? 0;
     const limit = page.limit ?? 50;
-    const keys = queueKeys(this.prefix, queue);
+    const keys = this.keysOf(queue);
     const rows = await this.db.xrange(keys.dlq, '-', '+', 'COUNT', offset + limit);
     return rows.slice(offset).map(([entryId, fields]) => {
       const f = pairsToObject(fields) as Record<string, string | undefined>;
@@ -166,7 +175,7 @@ export class RemqAdmin {
    * entry. Rejects when the entry holds no job (a foreign entry).
    */
   async replayDeadLetter(queue: string, entryId: string): Promise<string> {
-    const keys = queueKeys(this.prefix, queue);
+    const keys = this.keysOf(queue);
     const [found] = await this.db.xrange(keys.dlq, entryId, entryId);
     const jobId = found && pairsToObject(found[1]).j;
     if (typeof jobId !== 'string' || jobId === '') {
@@ -186,7 +195,7 @@ export class RemqAdmin {
 
   /** Deletes every entry of the queue's dead-letter stream; resolves with how many. */
   async purgeDeadLetters(queue: string): Promise<number> {
-    const keys = queueKeys(this.prefix, queue);
+    const keys = this.keysOf(queue);
     const [count] = (await this.db.multi().xlen(keys.dlq).del(keys.dlq).exec()) as [
       [Error | null, number],
     ];
@@ -194,7 +203,7 @@ export class RemqAdmin {
   }
 
   private requeue(queue: string, id: string, entryId: string): Promise<number> {
-    const keys = queueKeys(this.prefix, queue);
+    const keys = this.keysOf(queue);
     return scripts.requeueJob.run<number>(
       this.db,
       [
@@ -213,7 +222,7 @@ export class RemqAdmin {
 
   /** One job's record with its logs, or null when there is none. */
   async getJob(queue: string, id: string): Promise<JobRecord | null> {
-    const keys = queueKeys(this.prefix, queue);
+    const keys = this.keysOf(queue);
     const [hash, logs] = await Promise.all([
       this.db.hgetall(keys.job(id)),
       this.db.lrange(keys.logs(id), 0, -1),
@@ -229,7 +238,7 @@ export class RemqAdmin {
   async listJobs(queue: string, state: JobState, page: Page = {}): Promise<JobRecord[]> {
     const offset = page.offset ?? 0;
     const limit = page.limit ?? 50;
-    const keys = queueKeys(this.prefix, queue);
+    const keys = this.keysOf(queue);
     const ids = await this.jobIds(keys, state, offset, limit);
     const jobs = await Promise.all(ids.map((id) => this.getJob(queue, id)));
     return jobs.filter((job): job is JobRecord => job !== null && job.state === state);

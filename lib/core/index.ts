@@ -18,6 +18,7 @@ export {
   type Handler,
   type HandlerContext,
   type RegisterInput,
+  type TaskManagerEvents,
   type TaskManagerOptions,
 } from './task-manager.js';
 export type {

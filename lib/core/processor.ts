@@ -175,7 +175,7 @@ export class Processor extends EventEmitter {
     this.emit('active', job);
     const policy = { ...this.options.policy?.(job), ...job.options };
     let result: unknown;
-    let text = '';
+    let text: string;
     try {
       result = await withTimeout(() => this.options.handler(job), policy.timeoutMs);
       text = toJson('result', result, this.maxResultBytes) ?? '';

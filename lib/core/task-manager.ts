@@ -6,7 +6,7 @@ import { RemqError, UnrecoverableError, ValidationError } from './errors.js';
 import { newJobId } from './ids.js';
 import type { Job } from './job.js';
 import { queueKeys, queuesKey } from './keys.js';
-import { Processor } from './processor.js';
+import { Processor, type DeadLetter } from './processor.js';
 import type { RetentionOptions } from './retention.js';
 import { scripts } from './scripts/index.js';
 import { RepeatScheduler } from './scheduler.js';
@@ -36,6 +36,30 @@ export interface TaskManagerOptions<C extends object = object> {
   /** Largest job data or result, in bytes of JSON. Default 512 KiB. */
   maxDataBytes?: number;
 }
+
+/** Lifecycle events of a TaskManager (and its Processor), with their arguments. */
+export interface TaskManagerEvents {
+  active: [job: Job];
+  completed: [job: Job, result: unknown];
+  failed: [job: Job, error: unknown];
+  /** A failed attempt will be retried after `delayMs`. */
+  retrying: [job: Job, error: unknown, delayMs: number];
+  'dead-lettered': [letter: DeadLetter];
+  error: [error: unknown];
+}
+
+type Listener<E extends keyof TaskManagerEvents> = (
+  ...args: TaskManagerEvents[E]
+) => void;
+
+const LIFECYCLE_EVENTS: (keyof TaskManagerEvents)[] = [
+  'active',
+  'completed',
+  'failed',
+  'retrying',
+  'dead-lettered',
+  'error',
+];
 
 /** What `emit` takes. */
 export interface EmitInput<T = unknown> {
@@ -101,7 +125,7 @@ const DEFAULT_QUEUE = 'default';
  * Events: `active` (job), `completed` (job, result), `failed` (job, error),
  * `dead-lettered` (DeadLetter), `error` (error).
  */
-export class TaskManager<C extends object = object> extends EventEmitter {
+export class TaskManager<C extends object = object> {
   readonly prefix: string;
   readonly admin: RemqAdmin;
   readonly processor: Processor;
@@ -117,8 +141,9 @@ export class TaskManager<C extends object = object> extends EventEmitter {
     return new TaskManager(options);
   }
 
+  private readonly events = new EventEmitter();
+
   constructor(private readonly options: TaskManagerOptions<C>) {
-    super();
     if (!options?.db)
       throw new ValidationError('db', 'must be an ioredis Redis or Cluster');
     this.db = options.db;
@@ -144,16 +169,30 @@ export class TaskManager<C extends object = object> extends EventEmitter {
       policy: (job) => this.policyOf(job.queue, job.event),
       onScheduledRun: (job, schedule) => this.scheduler.advance(job, schedule),
     });
-    for (const event of [
-      'active',
-      'completed',
-      'failed',
-      'retrying',
-      'dead-lettered',
-      'error',
-    ]) {
+    for (const event of LIFECYCLE_EVENTS) {
       this.processor.on(event, (...args: unknown[]) => this.emitEvent(event, ...args));
     }
+  }
+
+  /** Listens to a lifecycle event. */
+  on<E extends keyof TaskManagerEvents>(event: E, listener: Listener<E>): this {
+    this.events.on(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  /** Listens to the next occurrence of a lifecycle event. */
+  once<E extends keyof TaskManagerEvents>(event: E, listener: Listener<E>): this {
+    this.events.once(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  off<E extends keyof TaskManagerEvents>(event: E, listener: Listener<E>): this {
+    this.events.off(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  listenerCount(event: keyof TaskManagerEvents): number {
+    return this.events.listenerCount(event);
   }
 
   /**
@@ -197,14 +236,9 @@ export class TaskManager<C extends object = object> extends EventEmitter {
    * Rejects with a `ValidationError` naming the field, writing nothing, when
    * the input is invalid.
    */
-  override emit<T>(input: EmitInput<T>): Promise<string>;
-  /** @internal EventEmitter's emit, used for lifecycle events. */
-  override emit(event: string | symbol, ...args: unknown[]): boolean;
-  override emit(input: unknown, ...args: unknown[]): Promise<string> | boolean {
-    if (typeof input === 'string' || typeof input === 'symbol') {
-      return this.emitEvent(input, ...args);
-    }
-    return this.emitBulk([input as EmitInput]).then(([id]) => id);
+  async emit<T>(input: EmitInput<T>): Promise<string> {
+    const [id] = await this.emitBulk([input as EmitInput]);
+    return id;
   }
 
   /** Stores many jobs: one script call per queue per thousand jobs, sent together. */
@@ -417,11 +451,11 @@ export class TaskManager<C extends object = object> extends EventEmitter {
     return registered.handler(job as Job<never>, this.ctx);
   }
 
-  private emitEvent(event: string | symbol, ...args: unknown[]): boolean {
-    if (event === 'error' && this.listenerCount('error') === 0) {
+  private emitEvent(event: string, ...args: unknown[]): void {
+    if (event === 'error' && this.events.listenerCount('error') === 0) {
       process.emitWarning(args[0] instanceof Error ? args[0] : String(args[0]));
-      return false;
+      return;
     }
-    return super.emit(event, ...args);
+    this.events.emit(event, ...args);
   }
 }

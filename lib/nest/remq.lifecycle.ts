@@ -28,6 +28,7 @@ export class RemqLifecycle
     @Inject(REMQ_CONNECTION) private readonly connection: RemqConnection,
     private readonly tasks: TaskManager,
   ) {
+    if (connection.owned) this.logConnectionErrors();
     tasks.on('error', (error: unknown) => this.logger.error(describe(error)));
     tasks.on('failed', (job: Job, error: unknown) =>
       this.logger.warn(
@@ -39,6 +40,21 @@ export class RemqLifecycle
         `queue=${queue} job=${jobId ?? '-'} entry=${entryId} dead-lettered: ${reason}`,
       ),
     );
+  }
+
+  /**
+   * The module opened this connection, so it owns its error events: each
+   * distinct error is logged once until the connection is ready again.
+   */
+  private logConnectionErrors(): void {
+    let last = '';
+    this.connection.db.on('ready', () => (last = ''));
+    this.connection.db.on('error', (error: unknown) => {
+      const message = describe(error);
+      if (message === last) return;
+      last = message;
+      this.logger.error(`Redis connection: ${message}`);
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -167,12 +167,12 @@ describe('emit and process', () => {
     });
     await tm.start();
 
-    const failed = next<[Job, Error]>(tm, 'failed');
+    const failed = next(tm, 'failed');
     const id = await tm.emit({ event: 'e' });
     const [job, error] = await failed;
 
     expect(job.id).toBe(id);
-    expect(error.message).toBe('smtp refused');
+    expect((error as Error).message).toBe('smtp refused');
     const record = await tm.admin.getJob('default', id);
     expect(record).toMatchObject({ state: 'failed', error: 'smtp refused', attempt: 1 });
     expect(record?.stack).toContain('smtp refused');

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 
-import { UnrecoverableError, type Job } from '../../lib/core/index.js';
+import { UnrecoverableError } from '../../lib/core/index.js';
 import { next, setup } from '../helpers.js';
 
 describe('policies', () => {
@@ -58,7 +58,7 @@ describe('policies', () => {
   describe('delay', () => {
     it('runs a delayed job at or after its time, promptly, showing it delayed meanwhile', async () => {
       const tm = env.manager();
-      const ran = next<[Job]>(tm, 'completed');
+      const ran = next(tm, 'completed');
       let ranAt = 0;
       await tm.registerHandler({ event: 'e', handler: () => void (ranAt = Date.now()) });
       await tm.start();
@@ -177,7 +177,7 @@ describe('policies', () => {
       await next(tm, 'failed');
       const [letter] = await tm.admin.listDeadLetters('default');
 
-      const completed = next<[Job]>(tm, 'completed');
+      const completed = next(tm, 'completed');
       expect(await tm.admin.replayDeadLetter('default', letter.entryId)).toBe(id);
       const [job] = await completed;
 
