@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 
 import { Batcher } from './batcher.js';
 import { duplicateClient } from './connection.js';
+import { Reclaimer } from './reclaimer.js';
 import type { RedisClient } from './types.js';
 
 /** One stream entry as read through the consumer group. */
@@ -28,10 +29,18 @@ export interface ConsumerSettings {
     count?: number;
   };
   claim?: {
-    /** Entries pending this long (ms) on a dead consumer are taken over. Default 30000. */
+    /**
+     * Entries pending this long (ms) on another consumer are taken over; a
+     * running entry's lease is renewed every third of it. Default 30000.
+     */
     minIdleMs?: number;
     /** Most entries taken over at once. Default 100. */
     count?: number;
+    /**
+     * Deliveries after which an entry is poison: handed to `onPoison`
+     * instead of being run again. Default 5.
+     */
+    maxDeliveries?: number;
   };
 }
 
@@ -55,6 +64,12 @@ export interface ConsumerOptions extends ConsumerSettings {
    * block on and for how long. Used by `Processor` for priorities and delays.
    */
   poll?: (count: number) => Promise<PollResult>;
+  /**
+   * Called for an entry delivered more than `claim.maxDeliveries` times; the
+   * entry stays pending until it settles it. Without it, such entries run
+   * again like any other.
+   */
+  onPoison?: (entry: StreamEntry, deliveries: number) => Promise<void>;
 }
 
 /** What a `poll` hook decided. */
@@ -94,7 +109,8 @@ export class Consumer extends EventEmitter {
   private readerId?: number;
   private running = false;
   private loop?: Promise<void>;
-  private inFlight = 0;
+  private readonly handling = new Set<StreamEntry>();
+  private reclaimer?: Reclaimer;
   private slotFreed?: () => void;
   private idleWaiters: (() => void)[] = [];
 
@@ -109,7 +125,11 @@ export class Consumer extends EventEmitter {
 
   /** Entries being handled right now. */
   get active(): number {
-    return this.inFlight;
+    return this.handling.size;
+  }
+
+  private get inFlight(): number {
+    return this.handling.size;
   }
 
   async start(): Promise<void> {
@@ -123,6 +143,38 @@ export class Consumer extends EventEmitter {
     this.reader = reader;
     await this.rememberReaderId(reader);
     this.loop = this.run(reader);
+    this.reclaimer = this.createReclaimer();
+    this.reclaimer.start();
+  }
+
+  private createReclaimer(): Reclaimer {
+    const { db, streams, group, claim, onPoison } = this.options;
+    const maxDeliveries = onPoison ? (claim?.maxDeliveries ?? 5) : Infinity;
+    return new Reclaimer(
+      {
+        db,
+        streams,
+        group,
+        consumerId: this.consumerId,
+        freeSlots: () => (this.running ? this.concurrency - this.inFlight : 0),
+        inFlight: () => {
+          const byStream = new Map<string, string[]>();
+          for (const entry of this.handling) {
+            byStream.set(entry.stream, [...(byStream.get(entry.stream) ?? []), entry.id]);
+          }
+          return byStream;
+        },
+        deliver: (entries) => entries.forEach((entry) => this.dispatch(entry)),
+        poisoned: (entry, deliveries) =>
+          this.dispatch(entry, () => onPoison?.(entry, deliveries)),
+        fail: (error) => this.fail(error),
+      },
+      {
+        minIdleMs: claim?.minIdleMs ?? 30_000,
+        count: claim?.count ?? 100,
+        maxDeliveries,
+      },
+    );
   }
 
   /**
@@ -132,6 +184,7 @@ export class Consumer extends EventEmitter {
   async stop({ timeoutMs = 10_000 }: { timeoutMs?: number } = {}): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.reclaimer?.stop();
     this.slotFreed?.();
 
     await this.interruptRead();
@@ -206,19 +259,19 @@ export class Consumer extends EventEmitter {
     await this.interruptRead();
   }
 
-  private dispatch(entry: StreamEntry): void {
-    this.inFlight += 1;
+  private dispatch(entry: StreamEntry, handle = () => this.options.handler(entry)): void {
+    this.handling.add(entry);
     Promise.resolve()
-      .then(() => this.options.handler(entry))
+      .then(handle)
       .then(() => {
         if (this.options.ack !== 'manual') return this.acks.add(entry);
       })
       .catch((error: unknown) => this.fail(error))
-      .finally(() => this.release());
+      .finally(() => this.release(entry));
   }
 
-  private release(): void {
-    this.inFlight -= 1;
+  private release(entry: StreamEntry): void {
+    this.handling.delete(entry);
     const wake = this.slotFreed;
     this.slotFreed = undefined;
     wake?.();

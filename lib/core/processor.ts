@@ -105,6 +105,12 @@ export class Processor extends EventEmitter {
       queueKeys(this.prefix, queue),
       { ...this.options.consumer, concurrency: wanted },
       (entry): Promise<void> => this.handleEntry(runner, entry),
+      (entry, deliveries) => {
+        const jobId = fieldValue(entry.fields, 'j') ?? '';
+        const max = this.options.consumer?.claim?.maxDeliveries ?? 5;
+        const reason = `delivered ${deliveries} times (claim.maxDeliveries is ${max})`;
+        return this.deadLetter(runner, entry, jobId, reason, '');
+      },
       this.janitor,
     );
     runner.consumer.on('error', (error: unknown) => this.fail(error));

@@ -52,6 +52,7 @@ export class QueueRunner {
     readonly keys: QueueKeys,
     settings: ConsumerSettings & { concurrency: number },
     handler: (entry: StreamEntry) => Promise<void>,
+    onPoison: (entry: StreamEntry, deliveries: number) => Promise<void>,
     private readonly janitor: Janitor,
   ) {
     this.blockMs = settings.read?.blockMs ?? 5000;
@@ -66,6 +67,7 @@ export class QueueRunner {
         return handler(entry);
       },
       poll: (count) => this.poll(count),
+      onPoison,
     });
     this.activate = new Batcher((ids) =>
       scripts.moveToProcessing.run<Activated[]>(

@@ -1,0 +1,218 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { Redis } from 'ioredis';
+
+import { TaskManager, type Job } from '../../lib/core/index.js';
+import { eventually, freshPrefix, next, REDIS_URL, setup } from '../helpers.js';
+import { ThrowawayRedis } from '../redis-server.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('delivery through crashes and faults', () => {
+  let env: ReturnType<typeof setup>;
+  beforeEach(() => {
+    env = setup();
+  });
+  afterEach(() => env.cleanup());
+
+  const stream = () => `{${env.prefix}:default}:stream`;
+
+  /** Delivers every waiting entry to a consumer that then "dies" without acknowledging. */
+  async function deliverToDeadConsumer(): Promise<string[]> {
+    await env.db
+      .xgroup('CREATE', stream(), 'remq', '0', 'MKSTREAM')
+      .catch(() => undefined);
+    const reply = (await env.db.xreadgroup(
+      'GROUP',
+      'remq',
+      'dead-consumer',
+      'COUNT',
+      100,
+      'STREAMS',
+      stream(),
+      '>',
+    )) as [string, [string, string[]][]][];
+    return reply[0][1].map(([id]) => id);
+  }
+
+  it('reclaims and runs jobs left pending by a consumer that died', async () => {
+    const tm = env.manager({ consumer: { claim: { minIdleMs: 100 } } });
+    const ran: string[] = [];
+    await tm.registerHandler({ event: 'e', handler: (job) => void ran.push(job.id) });
+    const ids = await tm.emitBulk([{ event: 'e' }, { event: 'e' }, { event: 'e' }]);
+    await deliverToDeadConsumer();
+
+    await tm.start();
+    await tm.waitUntilIdle();
+
+    expect(ran.sort()).toEqual([...ids].sort());
+  });
+
+  it('renews the lease of a long job so another consumer does not take it', async () => {
+    const settings = { consumer: { claim: { minIdleMs: 150 } } };
+    const a = env.manager(settings);
+    const b = env.manager(settings);
+    let runs = 0;
+    const handler = async () => {
+      runs += 1;
+      await sleep(700);
+    };
+    await a.registerHandler({ event: 'slow', handler });
+    await b.registerHandler({ event: 'slow', handler });
+    await a.start();
+    await b.start();
+
+    await a.emit({ event: 'slow' });
+    await sleep(100);
+    await a.waitUntilIdle();
+
+    expect(runs).toBe(1);
+  });
+
+  it('dead-letters an entry delivered too many times instead of looping', async () => {
+    const tm = env.manager({ consumer: { claim: { minIdleMs: 50, maxDeliveries: 3 } } });
+    const ran: string[] = [];
+    await tm.registerHandler({ event: 'e', handler: (job) => void ran.push(job.id) });
+    const id = await tm.emit({ event: 'e' });
+    const [entry] = await deliverToDeadConsumer();
+    for (let i = 0; i < 3; i += 1) {
+      await env.db.xclaim(stream(), 'remq', `dead-${i}`, 0, entry);
+    }
+
+    const lettered = next(tm, 'dead-lettered');
+    await tm.start();
+    const [letter] = await lettered;
+
+    expect(letter.jobId).toBe(id);
+    expect(letter.reason).toMatch(/^delivered 5 times \(claim.maxDeliveries is 3\)$/);
+    expect(ran).toEqual([]);
+    expect((await tm.admin.getJob('default', id))?.state).toBe('failed');
+  });
+
+  it('skips a pending entry that was deleted and goes on', async () => {
+    const tm = env.manager({ consumer: { claim: { minIdleMs: 50 } } });
+    const ran: string[] = [];
+    await tm.registerHandler({ event: 'e', handler: (job) => void ran.push(job.id) });
+    const [gone, kept] = await tm.emitBulk([{ event: 'e' }, { event: 'e' }]);
+    const [goneEntry] = await deliverToDeadConsumer();
+    await env.db.xdel(stream(), goneEntry);
+
+    await tm.start();
+    await eventually(async () => expect(ran).toEqual([kept]));
+    expect(ran).not.toContain(gone);
+  });
+
+  it('resumes after its consumer group is destroyed (NOGROUP)', async () => {
+    const tm = env.manager();
+    const ran: number[] = [];
+    await tm.registerHandler<number>({
+      event: 'e',
+      handler: (job) => void ran.push(job.data),
+    });
+    await tm.start();
+    await tm.emit({ event: 'e', data: 1 });
+    await tm.waitUntilIdle();
+
+    await env.db.xgroup('DESTROY', stream(), 'remq');
+    await tm.emit({ event: 'e', data: 2 });
+    await eventually(async () => expect(ran).toEqual([1, 2]), 5000);
+  });
+
+  it('stop lets jobs in flight finish and emit, and leaves the rest for others', async () => {
+    const tm = env.manager({ consumer: { concurrency: 2, claim: { minIdleMs: 100 } } });
+    const finished: number[] = [];
+    await tm.registerHandler<number>({
+      event: 'work',
+      handler: async (job, ctx) => {
+        await sleep(job.data === 1 ? 100 : 2000);
+        await ctx.emit({ event: 'after', data: job.data });
+        finished.push(job.data);
+      },
+    });
+    await tm.emitBulk([1, 2].map((data) => ({ event: 'work', data })));
+    await tm.start();
+    await sleep(30);
+
+    await tm.stop({ timeoutMs: 300 });
+    expect(finished).toEqual([1]);
+    expect((await tm.admin.getQueueStats('default')).waiting).toBe(1);
+
+    const other = env.manager({ consumer: { claim: { minIdleMs: 100 } } });
+    const rerun: number[] = [];
+    await other.registerHandler<number>({
+      event: 'work',
+      handler: (job) => void rerun.push(job.data),
+    });
+    await other.registerHandler({ event: 'after', handler: () => undefined });
+    await other.start();
+    await eventually(async () => expect(rerun).toContain(2), 5000);
+  });
+
+  it('opens a fixed number of connections: one for commands, one per consumed queue', async () => {
+    const name = `conn-${env.prefix}`;
+    const db = new Redis(REDIS_URL, { connectionName: name });
+    const tm = TaskManager.init({
+      db,
+      prefix: freshPrefix(),
+      consumer: { concurrency: 20 },
+    });
+    for (const [event, queue] of [
+      ['a', 'q1'],
+      ['b', 'q1'],
+      ['c', 'q2'],
+    ]) {
+      await tm.registerHandler({ event, queue, handler: () => sleep(5) });
+    }
+    await tm.start();
+    await tm.emitBulk(
+      Array.from({ length: 300 }, (_, i) => ({
+        event: 'abc'[i % 3],
+        queue: i % 3 === 2 ? 'q2' : 'q1',
+      })),
+    );
+    await Promise.all([tm.waitUntilIdle('q1'), tm.waitUntilIdle('q2')]);
+
+    const clients = String(await env.db.client('LIST'))
+      .split('\n')
+      .filter((line) => line.includes(`name=${name}`));
+    expect(clients).toHaveLength(3);
+    await tm.stop();
+    await tm.admin.getQueues().then(async () => {
+      const keys = await db.keys(`*${tm.prefix}*`);
+      if (keys.length) await db.del(...keys);
+    });
+    db.disconnect();
+  });
+});
+
+describe('Redis restarts', () => {
+  it('keeps consuming after Redis restarts and loses its data', async () => {
+    const server = await ThrowawayRedis.start();
+    const db = new Redis(server.url, { maxRetriesPerRequest: null });
+    const tm = TaskManager.init({ db, consumer: { read: { blockMs: 500 } } });
+    const errors: unknown[] = [];
+    tm.on('error', (error) => errors.push(error));
+    const ran: number[] = [];
+    await tm.registerHandler<number>({
+      event: 'e',
+      handler: (job) => void ran.push(job.data),
+    });
+    await tm.start();
+    try {
+      await tm.emit({ event: 'e', data: 1 });
+      await eventually(async () => expect(ran).toEqual([1]));
+
+      await server.kill();
+      await sleep(300);
+      await server.up();
+
+      await eventually(async () => {
+        await tm.emit({ event: 'e', data: 2 });
+        await eventually(async () => expect(ran).toContain(2), 1500);
+      }, 10_000);
+    } finally {
+      await tm.stop({ timeoutMs: 500 });
+      db.disconnect();
+      await server.kill();
+    }
+  }, 30_000);
+});

@@ -1,0 +1,80 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+
+import { Redis } from 'ioredis';
+
+/** A free loopback TCP port. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/**
+ * A throwaway redis-server on its own port, for tests that restart it or
+ * configure it (passwords, ACLs). Keeps nothing on disk.
+ */
+export class ThrowawayRedis {
+  private child?: ChildProcess;
+
+  private constructor(
+    readonly port: number,
+    private readonly args: string[],
+  ) {}
+
+  static async start(args: string[] = []): Promise<ThrowawayRedis> {
+    const server = new ThrowawayRedis(await freePort(), args);
+    await server.up();
+    return server;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async up(): Promise<void> {
+    this.child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        ...this.args,
+      ],
+      { stdio: 'ignore' },
+    );
+    for (let i = 0; i < 100; i += 1) {
+      const probe = new Redis(this.port, '127.0.0.1', {
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+      });
+      try {
+        await probe.connect();
+        probe.disconnect();
+        return;
+      } catch {
+        probe.disconnect();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    throw new Error(`redis-server on port ${this.port} did not start`);
+  }
+
+  /** Kills the server at once (no persistence: everything is lost). */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+  }
+}
