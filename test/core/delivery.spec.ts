@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 
-import { TaskManager, type Job } from '../../lib/core/index.js';
+import { TaskManager } from '../../lib/core/index.js';
 import { eventually, freshPrefix, next, REDIS_URL, setup } from '../helpers.js';
 import { ThrowawayRedis } from '../redis-server.js';
 
