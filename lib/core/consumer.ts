@@ -84,6 +84,9 @@ export interface PollResult {
 
 let consumers = 0;
 
+/** How long past its own timeout a blocking read may stay silent. */
+const WATCHDOG_GRACE_MS = 1000;
+
 /** Default consumer name: stable for the life of this process. */
 export function defaultConsumerId(): string {
   consumers += 1;
@@ -111,7 +114,15 @@ export class Consumer extends EventEmitter {
   private loop?: Promise<void>;
   private readonly handling = new Set<StreamEntry>();
   private reclaimer?: Reclaimer;
-  private slotFreed?: () => void;
+  /** Failed reads in a row. */
+  private failures = 0;
+  /**
+   * Re-read this consumer's own pending entries before new ones: at start,
+   * and after the blocking connection dropped (a read may have delivered
+   * entries whose reply was lost with it).
+   */
+  private recoverOwn = true;
+  private wakeLoop?: () => void;
   private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly options: ConsumerOptions) {
@@ -139,7 +150,10 @@ export class Consumer extends EventEmitter {
     await this.ensureGroups();
     const reader = duplicateClient(this.options.db);
     reader.on('error', (error: unknown) => this.fail(error));
-    reader.on('close', () => (this.readerId = undefined));
+    reader.on('close', () => {
+      this.readerId = undefined;
+      this.recoverOwn = true;
+    });
     this.reader = reader;
     await this.rememberReaderId(reader);
     this.loop = this.run(reader);
@@ -185,7 +199,7 @@ export class Consumer extends EventEmitter {
     if (!this.running) return;
     this.running = false;
     this.reclaimer?.stop();
-    this.slotFreed?.();
+    this.wakeLoop?.();
 
     await this.interruptRead();
     await this.loop;
@@ -212,13 +226,21 @@ export class Consumer extends EventEmitter {
 
     while (this.running) {
       if (this.inFlight >= this.concurrency) {
-        await new Promise<void>((resolve) => (this.slotFreed = resolve));
+        await new Promise<void>((resolve) => (this.wakeLoop = resolve));
         continue;
       }
 
       const count = Math.min(this.count, this.concurrency - this.inFlight);
       let reply: [string, [string, string[] | null][]][] | null;
       try {
+        if (this.recoverOwn) {
+          this.recoverOwn = false;
+          const own = await this.ownPending(reader, count);
+          if (own.length > 0) {
+            own.forEach((entry) => this.dispatch(entry));
+            continue;
+          }
+        }
         let streams = this.options.streams;
         let blockMs = this.blockMs;
         if (this.options.poll) {
@@ -232,18 +254,21 @@ export class Consumer extends EventEmitter {
         }
         if (!this.running) break;
         if (this.readerId === undefined) await this.rememberReaderId(reader);
-        reply = (await reader.xreadgroup(
-          'GROUP',
-          group,
-          this.consumerId,
-          'COUNT',
-          count,
-          'BLOCK',
-          blockMs,
-          'STREAMS',
-          ...streams,
-          ...streams.map(() => '>'),
+        reply = (await this.watched(reader, blockMs, () =>
+          reader.xreadgroup(
+            'GROUP',
+            group,
+            this.consumerId,
+            'COUNT',
+            count,
+            'BLOCK',
+            blockMs,
+            'STREAMS',
+            ...streams,
+            ...streams.map(() => '>'),
+          ),
         )) as typeof reply;
+        this.failures = 0;
       } catch (error) {
         if (!this.running) break;
         await this.recover(error);
@@ -252,6 +277,29 @@ export class Consumer extends EventEmitter {
 
       for (const entry of toEntries(reply)) this.dispatch(entry);
     }
+  }
+
+  /** Entries delivered to this consumer earlier and not being handled now. */
+  private async ownPending(reader: RedisClient, count: number): Promise<StreamEntry[]> {
+    const { streams, group } = this.options;
+    const running = new Set([...this.handling].map((entry) => entry.id));
+    const reply = (await reader.xreadgroup(
+      'GROUP',
+      group,
+      this.consumerId,
+      'COUNT',
+      count + running.size,
+      'STREAMS',
+      ...streams,
+      ...streams.map(() => '0'),
+    )) as Parameters<typeof toEntries>[0];
+    const entries = toEntries(reply);
+    // An entry deleted while pending comes back with no fields: nothing to run.
+    const deleted = entries.filter((entry) => entry.fields.length === 0);
+    if (deleted.length > 0) await this.acknowledge(deleted);
+    return entries
+      .filter((entry) => entry.fields.length > 0 && !running.has(entry.id))
+      .slice(0, count);
   }
 
   /** Ends the current blocking read early (as if it timed out), e.g. when a job fell due. */
@@ -272,8 +320,8 @@ export class Consumer extends EventEmitter {
 
   private release(entry: StreamEntry): void {
     this.handling.delete(entry);
-    const wake = this.slotFreed;
-    this.slotFreed = undefined;
+    const wake = this.wakeLoop;
+    this.wakeLoop = undefined;
     wake?.();
     if (this.inFlight === 0) {
       const waiters = this.idleWaiters;
@@ -314,14 +362,44 @@ export class Consumer extends EventEmitter {
     }
   }
 
-  /** After a failed read: recreate a lost group, otherwise pause before retrying. */
+  /**
+   * Runs a blocking read under a watchdog: a read that has not returned
+   * `WATCHDOG_GRACE_MS` after its own timeout sits on a dead socket, so the
+   * connection is dropped and opened again (ioredis resends the read).
+   */
+  private async watched<T>(reader: RedisClient, blockMs: number, read: () => Promise<T>) {
+    const watchdog = setTimeout(() => {
+      const silentMs = blockMs + WATCHDOG_GRACE_MS;
+      this.fail(new Error(`blocking read silent for ${silentMs} ms; reconnecting`));
+      dropSocket(reader);
+    }, blockMs + WATCHDOG_GRACE_MS);
+    try {
+      return await read();
+    } finally {
+      clearTimeout(watchdog);
+    }
+  }
+
+  /**
+   * After a failed read: recreate a lost group (stream deleted, Redis
+   * restarted empty), otherwise back off, doubling up to 5 s, so a down
+   * server costs no tight loop. `stop` cuts the pause short.
+   */
   private async recover(error: unknown): Promise<void> {
     if (error instanceof Error && error.message.startsWith('NOGROUP')) {
       await this.ensureGroups().catch((again: unknown) => this.fail(again));
       return;
     }
     this.fail(error);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    this.failures += 1;
+    const pauseMs = Math.min(5000, 100 * 2 ** (this.failures - 1));
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, pauseMs);
+      this.wakeLoop = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 
   /** Learns the blocking connection's id, so `stop` can interrupt its read. */
@@ -361,4 +439,14 @@ export function toEntries(
     for (const [id, fields] of items) entries.push({ stream, id, fields: fields ?? [] });
   }
   return entries;
+}
+
+/**
+ * Drops a connection's socket at once so ioredis reconnects and resends what
+ * was pending. NOTE: a graceful close would wait for the dead peer forever.
+ */
+function dropSocket(client: RedisClient): void {
+  const socket = (client as { stream?: { destroy?: () => void } }).stream;
+  if (!client.isCluster && typeof socket?.destroy === 'function') socket.destroy();
+  else client.disconnect(true);
 }
