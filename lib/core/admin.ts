@@ -1,10 +1,10 @@
-import { RemqError } from './errors.js';
+import { RemqError, ValidationError } from './errors.js';
 import { toJobRecord, type JobRecord } from './job.js';
 import { GROUP, queueKeys, queuesKey, type QueueKeys } from './keys.js';
 import { RepeatScheduler, type Schedule } from './scheduler.js';
 import { scripts } from './scripts/index.js';
 import { checkName } from './validate.js';
-import type { JobState, RedisClient } from './types.js';
+import { JOB_STATES, type JobState, type RedisClient } from './types.js';
 
 /** Counts of one queue's jobs by state, and its dead-letter size. */
 export interface QueueStats {
@@ -138,22 +138,28 @@ export class RemqAdmin {
     return (await this.requeue(queue, id, '')) === 1;
   }
 
-  /** Cancels a waiting or delayed job. Resolves false when it was neither. */
+  /**
+   * Cancels a waiting or delayed job. Resolves false when it was neither.
+   * Cancelling a run of a repeat schedule skips that run; the schedule goes on.
+   */
   async cancelJob(queue: string, id: string): Promise<boolean> {
     const keys = this.keysOf(queue);
+    const schedule = await this.db.hget(keys.job(id), 'schedule');
     const cancelled = await scripts.cancelJob.run<number>(
       this.db,
       [keys.stream, keys.prioritized, keys.delayed, keys.job(id), keys.logs(id)],
       [id],
     );
+    if (cancelled === 1 && schedule) {
+      await new RepeatScheduler(this.db, this.prefix).advance(queue, id, schedule);
+    }
     return cancelled === 1;
   }
 
   /** Entries of the queue's dead-letter stream, oldest first. */
   async listDeadLetters(queue: string, page: Page = {}): Promise<DeadLetterEntry[]> {
-    const offset = page.offset ?? 0;
-    const limit = page.limit ?? 50;
     const keys = this.keysOf(queue);
+    const { offset, limit } = checkPage(page);
     const rows = await this.db.xrange(keys.dlq, '-', '+', 'COUNT', offset + limit);
     return rows.slice(offset).map(([entryId, fields]) => {
       const f = pairsToObject(fields) as Record<string, string | undefined>;
@@ -176,6 +182,12 @@ export class RemqAdmin {
    */
   async replayDeadLetter(queue: string, entryId: string): Promise<string> {
     const keys = this.keysOf(queue);
+    if (typeof entryId !== 'string' || !/^\d+-\d+$/.test(entryId)) {
+      throw new ValidationError(
+        'entryId',
+        `must be a stream entry id like 1700000000000-0`,
+      );
+    }
     const [found] = await this.db.xrange(keys.dlq, entryId, entryId);
     const jobId = found && pairsToObject(found[1]).j;
     if (typeof jobId !== 'string' || jobId === '') {
@@ -236,9 +248,11 @@ export class RemqAdmin {
    * completed and failed newest first.
    */
   async listJobs(queue: string, state: JobState, page: Page = {}): Promise<JobRecord[]> {
-    const offset = page.offset ?? 0;
-    const limit = page.limit ?? 50;
     const keys = this.keysOf(queue);
+    if (!JOB_STATES.includes(state)) {
+      throw new ValidationError('state', `must be one of ${JOB_STATES.join(', ')}`);
+    }
+    const { offset, limit } = checkPage(page);
     const ids = await this.jobIds(keys, state, offset, limit);
     const jobs = await Promise.all(ids.map((id) => this.getJob(queue, id)));
     return jobs.filter((job): job is JobRecord => job !== null && job.state === state);
@@ -319,6 +333,23 @@ export class RemqAdmin {
     const rows = await this.db.xrange(keys.stream, start, '+', 'COUNT', count);
     return rows.map(([, fields]) => jobIdOf(fields));
   }
+}
+
+function checkPage(page: Page): { offset: number; limit: number } {
+  const { offset = 0, limit = 50 } = page ?? {};
+  if (!Number.isInteger(offset) || offset < 0) {
+    throw new ValidationError(
+      'page.offset',
+      `must be an integer >= 0, got ${String(offset)}`,
+    );
+  }
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    throw new ValidationError(
+      'page.limit',
+      `must be an integer from 1 to 1000, got ${String(limit)}`,
+    );
+  }
+  return { offset, limit };
 }
 
 function jobIdOf(fields: string[]): string {

@@ -48,8 +48,12 @@ export interface JobRecord<T = unknown> {
   finishedAt?: Date;
   /** What the handler returned, for a completed job. */
   result?: unknown;
+  /** When a delayed job is due. */
+  dueAt?: Date;
   /** Message of the last error. */
   error?: string;
+  /** Every failed attempt, oldest first. */
+  errors: { attempt: number; message: string; at: Date }[];
   stack?: string;
   progress?: unknown;
   logs: string[];
@@ -83,7 +87,11 @@ export function toJobRecord(
     processedAt: date(hash.processedAt),
     finishedAt: date(hash.finishedAt),
     result: parse(hash.result),
+    dueAt: date(hash.dueAt),
     error: hash.error,
+    errors: (
+      (parse(hash.errors) ?? []) as { attempt: number; message: string; at: number }[]
+    ).map((entry) => ({ ...entry, at: new Date(entry.at) })),
     stack: hash.stack,
     progress: parse(hash.progress),
     logs,

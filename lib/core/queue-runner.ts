@@ -31,6 +31,8 @@ export type Activated =
 /** Delayed jobs are checked at least this often, in case a wake-up went elsewhere. */
 const DUE_CHECK_EVERY_MS = 30_000;
 const PROMOTE_CHUNK = 500;
+/** Finished records are checked against the retention policy this often. */
+const SWEEP_EVERY_MS = 60_000;
 
 /**
  * The Redis side of consuming one queue: its Consumer, reading in strict
@@ -46,6 +48,7 @@ export class QueueRunner {
   private dirty = true;
   private nextDueAt = 0;
   private lastDueCheck = 0;
+  private lastSweep = 0;
 
   constructor(
     private readonly db: RedisClient,
@@ -103,6 +106,11 @@ export class QueueRunner {
     const now = Date.now();
     if (now >= this.nextDueAt || now - this.lastDueCheck >= DUE_CHECK_EVERY_MS) {
       await this.promoteDue(now);
+    }
+    if (now - this.lastSweep >= SWEEP_EVERY_MS) {
+      // Finished records past their age go even while the queue is quiet.
+      this.lastSweep = now;
+      void this.janitor.sweep(this.keys);
     }
     const blockMs = Math.min(this.blockMs, Math.max(1, this.nextDueAt - Date.now()));
     if (!this.dirty) return { entries: [], blockMs };

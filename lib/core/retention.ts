@@ -66,6 +66,13 @@ export class Janitor {
     }
   }
 
+  /** Trims both finished sets of a queue now, for age as well as count. */
+  async sweep(keys: QueueKeys): Promise<void> {
+    this.lastAgeCheck.set(keys.queue, Date.now());
+    await this.trim(keys, 'completed');
+    await this.trim(keys, 'failed');
+  }
+
   /** Removes what the policy no longer keeps; resolves with how many were removed. */
   async trim(keys: QueueKeys, which: Finished, now = Date.now()): Promise<number> {
     const set = keys[which];

@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 
 import { Cron } from 'croner';
 
-import { RemqError } from './errors.js';
-import type { Job } from './job.js';
+import { RemqError, ValidationError } from './errors.js';
 import { queueKeys, type QueueKeys } from './keys.js';
 import { scripts } from './scripts/index.js';
 import type { JobOptions, RedisClient, RepeatOptions } from './types.js';
@@ -44,13 +43,18 @@ export class RepeatScheduler {
     private readonly prefix: string,
   ) {}
 
-  /** Declares a schedule (idempotent); resolves with its pending occurrence's id. */
+  /**
+   * Declares a schedule (idempotent); resolves with its pending occurrence's
+   * id. A handler's schedule is keyed by its event, so a changed definition
+   * replaces it; an emitted one by its definition, data included.
+   */
   async register(
     queue: string,
     event: string,
     data: string,
     options: JobOptions,
     repeat: RepeatOptions,
+    owner: 'handler' | 'emit',
   ): Promise<string> {
     const { priority = 0, ...rest } = options;
     const definition: Definition = {
@@ -61,7 +65,10 @@ export class RepeatScheduler {
       repeat: normalize(repeat),
     };
     const text = JSON.stringify(definition);
-    const key = `${event}:${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+    const key =
+      owner === 'handler'
+        ? `handler:${event}`
+        : `${event}:${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
     const after = Math.max(Date.now(), startOf(repeat) - 1);
     return this.write(
       queueKeys(this.prefix, queue),
@@ -73,16 +80,19 @@ export class RepeatScheduler {
     );
   }
 
-  /** Called when an occurrence starts: creates the next one if it is still due to. */
-  async advance(job: Job, key: string): Promise<void> {
-    const keys = queueKeys(this.prefix, job.queue);
+  /**
+   * Called when an occurrence starts, or is cancelled: creates the next one,
+   * if this occurrence is still the schedule's pending one.
+   */
+  async advance(queue: string, occurrenceId: string, key: string): Promise<void> {
+    const keys = queueKeys(this.prefix, queue);
     const raw = await this.db.hget(keys.schedules, key);
     if (!raw) return;
     const { definition } = JSON.parse(raw) as { definition: string };
     const parsed = JSON.parse(definition) as Definition;
-    const dueOfThis = Number(job.id.slice(job.id.lastIndexOf(':') + 1));
+    const dueOfThis = Number(occurrenceId.slice(occurrenceId.lastIndexOf(':') + 1));
     const after = Math.max(Date.now(), Number.isFinite(dueOfThis) ? dueOfThis : 0);
-    await this.write(keys, 'advance', key, parsed, definition, after, job.id);
+    await this.write(keys, 'advance', key, parsed, definition, after, occurrenceId);
   }
 
   async list(queue: string): Promise<Schedule[]> {
@@ -193,6 +203,17 @@ function normalize(repeat: RepeatOptions): RepeatOptions {
   if (repeat.endDate !== undefined)
     out.endDate = toTime('repeat.endDate', repeat.endDate);
   return out;
+}
+
+/** Rejects a schedule that would never run (its end before its first run). */
+export function checkHasRun(field: string, repeat: RepeatOptions): void {
+  const after = Math.max(Date.now(), startOf(repeat) - 1);
+  if (nextRun(repeat, after) === undefined) {
+    throw new ValidationError(
+      field,
+      'has no run from now on (see startDate and endDate)',
+    );
+  }
 }
 
 function startOf(repeat: RepeatOptions): number {

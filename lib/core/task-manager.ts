@@ -9,7 +9,8 @@ import { queueKeys, queuesKey } from './keys.js';
 import { Processor, type DeadLetter } from './processor.js';
 import type { RetentionOptions } from './retention.js';
 import { scripts } from './scripts/index.js';
-import { RepeatScheduler } from './scheduler.js';
+import { checkHasRun, RepeatScheduler } from './scheduler.js';
+import { checkSettings } from './settings.js';
 import type { HandlerOptions, JobOptions, RedisClient, RepeatOptions } from './types.js';
 import { debounceOf } from './debounce.js';
 import {
@@ -144,12 +145,9 @@ export class TaskManager<C extends object = object> {
   private readonly events = new EventEmitter();
 
   constructor(private readonly options: TaskManagerOptions<C>) {
-    if (!options?.db)
-      throw new ValidationError('db', 'must be an ioredis Redis or Cluster');
+    checkSettings(options);
     this.db = options.db;
     this.prefix = options.prefix ?? 'remq';
-    checkName('prefix', this.prefix);
-    if (options.defaults) checkHandlerOptions('defaults', options.defaults);
     this.maxDataBytes = options.maxDataBytes ?? 512 * 1024;
     this.admin = new RemqAdmin(this.db, this.prefix);
     this.scheduler = new RepeatScheduler(this.db, this.prefix);
@@ -167,7 +165,8 @@ export class TaskManager<C extends object = object> {
       maxResultBytes: this.maxDataBytes,
       handler: (job) => this.route(job),
       policy: (job) => this.policyOf(job.queue, job.event),
-      onScheduledRun: (job, schedule) => this.scheduler.advance(job, schedule),
+      onScheduledRun: (job, schedule) =>
+        this.scheduler.advance(job.queue, job.id, schedule),
     });
     for (const event of LIFECYCLE_EVENTS) {
       this.processor.on(event, (...args: unknown[]) => this.emitEvent(event, ...args));
@@ -206,6 +205,7 @@ export class TaskManager<C extends object = object> {
       throw new ValidationError('handler', 'must be a function');
     }
     const options = checkHandlerOptions('options', input.options);
+    if (options.repeat) checkHasRun('options.repeat', options.repeat);
     const key = `${queue}\u0000${event}`;
     if (this.handlers.has(key)) {
       throw new RemqError(
@@ -221,12 +221,14 @@ export class TaskManager<C extends object = object> {
     const concurrency = options.concurrency ?? this.options.defaults?.concurrency;
     await this.processor.addQueue(queue, { concurrency });
     if (options.repeat) {
+      const { priority } = options;
       await this.scheduler.register(
         queue,
         event,
         '',
-        { priority: options.priority },
+        { priority },
         options.repeat,
+        'handler',
       );
     }
   }
@@ -326,6 +328,7 @@ export class TaskManager<C extends object = object> {
       );
     }
     const data = toJson(`${at}data`, input.data, this.maxDataBytes) ?? '';
+    if (options.repeat) checkHasRun(`${at}options.repeat`, options.repeat);
 
     const { id, priority, delayUntil, delayMs, debounce, repeat, ...stored } = {
       ...this.emitDefaults(queue, event),
@@ -362,6 +365,7 @@ export class TaskManager<C extends object = object> {
         priority: job.priority,
       },
       repeat,
+      'emit',
     );
   }
 
@@ -387,12 +391,10 @@ export class TaskManager<C extends object = object> {
       if (attempt === DEBOUNCE_TRIES) {
         throw new RemqError(`debounce key of event '${todo[0].job.event}' kept changing`);
       }
-      // Debounce mode replaces the pending job's data: look up which job that is.
+      // Which job each debounce key holds now; the script checks it still does.
       const seen = await Promise.all(
         todo.map(({ job }) =>
-          job.debounce?.mode === 'd'
-            ? this.db.get(keys.debounce(job.debounce.key))
-            : null,
+          job.debounce ? this.db.get(keys.debounce(job.debounce.key)) : null,
         ),
       );
 

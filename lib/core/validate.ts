@@ -41,8 +41,11 @@ export function checkName(field: string, value: unknown): string {
   }
   if (value.length > 256)
     throw new ValidationError(field, 'must be at most 256 characters');
-  if (/[{}\s]/.test(value)) {
-    throw new ValidationError(field, 'must not contain braces or white space');
+  if (/[{}\s\p{Cc}]/u.test(value)) {
+    throw new ValidationError(
+      field,
+      'must not contain braces, white space or control characters',
+    );
   }
   return value;
 }
@@ -199,8 +202,10 @@ function checkOptions(field: string, options: unknown, names: Set<string>): void
         break;
       case 'delayMs':
       case 'retryDelayMs':
-      case 'timeoutMs':
         checkDuration(at, value);
+        break;
+      case 'timeoutMs':
+        checkWindow(at, value);
         break;
       case 'retryCount':
         checkInteger(at, value, 0);
@@ -223,12 +228,52 @@ function checkOptions(field: string, options: unknown, names: Set<string>): void
 
 export function checkJobOptions(field: string, options: unknown): JobOptions {
   checkOptions(field, options, JOB_OPTION_NAMES);
-  return (options ?? {}) as JobOptions;
+  const checked = (options ?? {}) as JobOptions;
+  const conflict = (a: keyof JobOptions, b: keyof JobOptions) => {
+    if (checked[a] !== undefined && checked[b] !== undefined) {
+      throw new ValidationError(`${field}.${b}`, `cannot be combined with ${a}`);
+    }
+  };
+  conflict('delayUntil', 'delayMs');
+  conflict('repeat', 'id');
+  conflict('repeat', 'delayUntil');
+  conflict('repeat', 'delayMs');
+  conflict('repeat', 'debounce');
+  return checked;
 }
 
 export function checkHandlerOptions(field: string, options: unknown): HandlerOptions {
   checkOptions(field, options, HANDLER_OPTION_NAMES);
   return (options ?? {}) as HandlerOptions;
+}
+
+/**
+ * A JSON.stringify replacer that refuses what JSON would silently change:
+ * non-finite numbers (null), Map and Set ({}), functions and symbols
+ * (dropped), holes and undefined in arrays (null). An object property that
+ * is undefined means absent, and is dropped as usual; a Date becomes its ISO
+ * string.
+ */
+function strictJson(this: unknown, key: string, value: unknown): unknown {
+  const at = key === '' ? 'the value' : `'${key}'`;
+  switch (typeof value) {
+    case 'number':
+      if (!Number.isFinite(value)) throw new Error(`${at} is ${value}`);
+      return value;
+    case 'function':
+    case 'symbol':
+      throw new Error(`${at} is a ${typeof value}`);
+    case 'undefined':
+      if (Array.isArray(this)) throw new Error(`${at} of an array is undefined`);
+      return value;
+    case 'object':
+      if (value instanceof Map || value instanceof Set) {
+        throw new Error(`${at} is a ${value.constructor.name}`);
+      }
+      return value;
+    default:
+      return value;
+  }
 }
 
 /**
@@ -246,7 +291,7 @@ export function toJson(
   }
   let text: string;
   try {
-    text = JSON.stringify(value);
+    text = JSON.stringify(value, strictJson);
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
     throw new ValidationError(field, `must be JSON-safe: ${why}`);

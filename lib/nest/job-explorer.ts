@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { EXCEPTION_FILTERS_METADATA } from '@nestjs/common/constants.js';
 import { DiscoveryService, ExternalContextCreator, MetadataScanner } from '@nestjs/core';
 
 import { TaskManager } from '../core/index.js';
@@ -7,6 +8,19 @@ import { ON_JOB_METADATA, REMQ_CONTEXT_TYPE } from './remq.constants.js';
 import { messages } from './remq.messages.js';
 
 type Method = (...args: unknown[]) => unknown;
+
+/**
+ * Whether a handler or its class declares `@UseFilters`. NOTE: without its
+ * own filters a handler runs with none, because Nest's fallback filter for
+ * external contexts would log every failed attempt (retries included) as an
+ * error; failures are reported by the queue's own events instead.
+ */
+function declaresFilters(instance: object, method: unknown): boolean {
+  return (
+    Reflect.hasMetadata(EXCEPTION_FILTERS_METADATA, method as object) ||
+    Reflect.hasMetadata(EXCEPTION_FILTERS_METADATA, instance.constructor)
+  );
+}
 
 /**
  * Finds every `@OnJob` method on providers and controllers and registers it
@@ -57,7 +71,11 @@ export class JobExplorer implements OnModuleInit {
           undefined,
           undefined,
           undefined,
-          { guards: true, interceptors: true, filters: true },
+          {
+            guards: true,
+            interceptors: true,
+            filters: declaresFilters(instance, method),
+          },
           REMQ_CONTEXT_TYPE,
         );
         for (const { event, queue, options } of jobs) {

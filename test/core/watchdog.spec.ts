@@ -16,6 +16,7 @@ import { eventually, freshPrefix, keysOf, redisAddress } from '../helpers.js';
 async function silentProxy() {
   const target = redisAddress();
   const blocking = new Set<[Socket, Socket]>();
+  const sockets = new Set<Socket>();
   const server = createServer((client) => {
     const upstream = createConnection(target.port, target.host);
     client.pipe(upstream);
@@ -23,6 +24,7 @@ async function silentProxy() {
     client.on('error', () => upstream.destroy());
     upstream.on('error', () => client.destroy());
     const pair: [Socket, Socket] = [client, upstream];
+    sockets.add(client).add(upstream);
     client.on('data', (bytes: Buffer) => {
       if (bytes.toString().includes('BLOCK')) blocking.add(pair);
     });
@@ -42,6 +44,7 @@ async function silentProxy() {
     },
     close() {
       server.close();
+      sockets.forEach((socket) => socket.destroy());
     },
   };
 }

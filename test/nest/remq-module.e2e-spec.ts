@@ -1,8 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import {
   Controller,
+  Catch,
+  type ExceptionFilter,
   Injectable,
   type INestApplication,
+  UseFilters,
   Module,
   type CallHandler,
   type ExecutionContext,
@@ -15,6 +18,7 @@ import { tap, type Observable } from 'rxjs';
 
 import { OnJob, RemqAdmin, RemqModule, TaskManager, type Job } from '../../lib/index.js';
 import { eventually, freshPrefix, keysOf, REDIS_URL, redisAddress } from '../helpers.js';
+import { freePort } from '../redis-server.js';
 
 /** Collects what handlers saw, so tests can await a given number of calls. */
 @Injectable()
@@ -88,6 +92,22 @@ class AuditJobs {
   }
 }
 
+@Catch()
+class RecoverFilter implements ExceptionFilter {
+  catch(error: Error) {
+    return `recovered from ${error.message}`;
+  }
+}
+
+@Injectable()
+class FilteredJobs {
+  @UseFilters(RecoverFilter)
+  @OnJob('filtered', 'filtered')
+  async run() {
+    throw new Error('boom');
+  }
+}
+
 @Injectable()
 class PolicyJobs {
   readonly attempts: number[] = [];
@@ -107,7 +127,7 @@ class PolicyJobs {
 }
 
 @Module({
-  providers: [Mailer, Inbox, EmailJobs, AuditJobs, PolicyJobs],
+  providers: [Mailer, Inbox, EmailJobs, AuditJobs, PolicyJobs, FilteredJobs],
   controllers: [SignupController],
 })
 class FeatureModule {}
@@ -228,6 +248,34 @@ describe('RemqModule', () => {
     await tasks.start();
     await tasks.waitUntilIdle('ordered');
     expect(app.get(PolicyJobs).order).toEqual(['urgent', 'normal']);
+  });
+
+  it("applies a handler's own exception filter to its jobs", async () => {
+    const app = await boot();
+    const tasks = app.get(TaskManager);
+    const id = await tasks.emit({ event: 'filtered', queue: 'filtered' });
+    await tasks.waitUntilIdle('filtered');
+
+    expect(await app.get(RemqAdmin).getJob('filtered', id)).toMatchObject({
+      state: 'completed',
+      result: 'recovered from boom',
+    });
+  });
+
+  it('fails fast, with a clear message, when Redis cannot be reached', async () => {
+    const port = await freePort();
+    const started = Date.now();
+
+    await expect(
+      Test.createTestingModule({
+        imports: [
+          RemqModule.forRoot({ connection: `redis://127.0.0.1:${port}`, prefix }),
+        ],
+      }).compile(),
+    ).rejects.toThrow(
+      `RemqModule could not connect to Redis at redis://127.0.0.1:${port}`,
+    );
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('configures through forRootAsync with useFactory and inject', async () => {

@@ -8,7 +8,8 @@
               completed set, failed set
   per job i, from KEYS[8 + 4(i-1)]: record, logs, debounce key, record of
               the job the debounce key held when the caller looked (or any
-              key when unused)
+              key when unused); throttle and debounce both need it, to tell a
+              kept job from one cancelled since
 
   ARGV[1]  now, epoch ms
   per job i, from ARGV[2 + 9(i-1)]: id, event, data JSON or '', options JSON
@@ -60,16 +61,16 @@ for i = 1, (#KEYS - 7) / 4 do
     results[i] = id
   else
     local kept = redis.call('GET', dedupKey)
-    if mode == 't' then
-      if kept then
-        results[i] = kept
-      else
-        results[i] = id
-        redis.call('SET', dedupKey, id, 'PX', windowMs)
-      end
-    elseif (kept or '') ~= seen then
+    local keptState = kept and redis.call('HGET', keptRecord, 'state')
+    if (kept or '') ~= seen then
       results[i] = false
-    elseif kept and isPending(redis.call('HGET', keptRecord, 'state')) then
+    elseif mode == 't' and keptState then
+      -- throttle: the first job of the window wins, unless it was cancelled
+      results[i] = kept
+    elseif mode == 't' then
+      results[i] = id
+      redis.call('SET', dedupKey, id, 'PX', windowMs)
+    elseif isPending(keptState) then
       -- debounce: the last emit wins; its data replaces the pending job's and
       -- the window (and the job's due time) starts again
       if data ~= '' then redis.call('HSET', keptRecord, 'data', data)
