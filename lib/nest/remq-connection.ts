@@ -32,7 +32,9 @@ export class RemqConnection {
       await db.connect();
     } catch (error) {
       db.disconnect();
-      throw new Error(messages.unreachable(describeTarget(connection), error));
+      throw new Error(messages.unreachable(describeTarget(connection), error), {
+        cause: error,
+      });
     }
     return new RemqConnection(db, true);
   }
