@@ -1,8 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
-
-import { Redis } from 'ioredis';
+import { connect, createServer } from 'node:net';
 
 /** A free loopback TCP port. */
 export async function freePort(): Promise<number> {
@@ -54,18 +52,8 @@ export class ThrowawayRedis {
       { stdio: 'ignore' },
     );
     for (let i = 0; i < 100; i += 1) {
-      const probe = new Redis(this.port, '127.0.0.1', {
-        lazyConnect: true,
-        maxRetriesPerRequest: 0,
-      });
-      try {
-        await probe.connect();
-        probe.disconnect();
-        return;
-      } catch {
-        probe.disconnect();
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      if (await answers(this.port)) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
     throw new Error(`redis-server on port ${this.port} did not start`);
   }
@@ -77,4 +65,19 @@ export class ThrowawayRedis {
     child.kill('SIGKILL');
     await once(child, 'exit');
   }
+}
+
+/** Whether a Redis answers PING on the port (an error reply such as NOAUTH counts). */
+function answers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    const done = (up: boolean) => {
+      socket.destroy();
+      resolve(up);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.on('error', () => done(false));
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (reply) => done(/^[+-]/.test(reply.toString())));
+  });
 }

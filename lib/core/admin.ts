@@ -1,5 +1,5 @@
 import { RemqError, ValidationError } from './errors.js';
-import { toJobRecord, type JobRecord } from './job.js';
+import { parseStored, toJobRecord, type JobRecord } from './job.js';
 import { GROUP, queueKeys, queuesKey, type QueueKeys } from './keys.js';
 import { RepeatScheduler, type Schedule } from './scheduler.js';
 import { scripts } from './scripts/index.js';
@@ -171,7 +171,7 @@ export class RemqAdmin {
         error: f.error || undefined,
         attempts: Number(f.attempts ?? 0),
         at: new Date(Number(f.at)),
-        data: f.data ? JSON.parse(f.data) : undefined,
+        data: parseStored(f.data),
       };
     });
   }

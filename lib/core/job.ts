@@ -59,8 +59,18 @@ export interface JobRecord<T = unknown> {
   logs: string[];
 }
 
-function parse(text: string | undefined): unknown {
-  return text === undefined || text === '' ? undefined : JSON.parse(text);
+/**
+ * Reads a stored JSON field. A field that is not JSON (written by something
+ * else than REMQ) comes back as its raw text, so the admin API can still show
+ * the record that explains why it failed.
+ */
+export function parseStored(text: string | undefined): unknown {
+  if (text === undefined || text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 function date(ms: string | undefined): Date | undefined {
@@ -79,21 +89,25 @@ export function toJobRecord(
     queue,
     event: hash.event,
     state: hash.state as JobState,
-    data: parse(hash.data),
-    options: (parse(hash.opts) ?? {}) as JobOptions,
+    data: parseStored(hash.data),
+    options: (parseStored(hash.opts) ?? {}) as JobOptions,
     priority: Number(hash.priority ?? 0),
     attempt: Number(hash.attempt ?? 0),
     createdAt: new Date(Number(hash.createdAt)),
     processedAt: date(hash.processedAt),
     finishedAt: date(hash.finishedAt),
-    result: parse(hash.result),
+    result: parseStored(hash.result),
     dueAt: date(hash.dueAt),
     error: hash.error,
     errors: (
-      (parse(hash.errors) ?? []) as { attempt: number; message: string; at: number }[]
+      (parseStored(hash.errors) ?? []) as {
+        attempt: number;
+        message: string;
+        at: number;
+      }[]
     ).map((entry) => ({ ...entry, at: new Date(entry.at) })),
     stack: hash.stack,
-    progress: parse(hash.progress),
+    progress: parseStored(hash.progress),
     logs,
   };
 }

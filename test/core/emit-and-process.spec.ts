@@ -295,6 +295,23 @@ describe('emit and process', () => {
     expect(done).toEqual([after]);
   });
 
+  it('dead-letters a job whose stored data is not JSON, and goes on', async () => {
+    const tm = env.manager();
+    const done: string[] = [];
+    await tm.registerHandler({ event: 'e', handler: (job) => void done.push(job.id) });
+    const broken = await tm.emit({ event: 'e', data: { fine: true } });
+    await env.db.hset(`{${env.prefix}:default}:job:${broken}`, 'data', '{not json');
+    const after = await tm.emit({ event: 'e' });
+
+    await tm.start();
+    await tm.waitUntilIdle();
+
+    expect(done).toEqual([after]);
+    const record = await tm.admin.getJob('default', broken).catch(() => null);
+    const [letter] = await tm.admin.listDeadLetters('default').catch(() => []);
+    expect(letter?.reason ?? record?.error).toMatch(/could not be decoded/);
+  });
+
   it('dead-letters a foreign stream entry and goes on', async () => {
     const tm = env.manager();
     const done: string[] = [];
