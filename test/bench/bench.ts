@@ -1,0 +1,242 @@
+// `npm run bench`: REMQ and BullMQ side by side on one throwaway Redis,
+// alternating, each scenario several times; prints medians and ratios.
+import { parseArgs } from 'node:util';
+
+import { Redis } from 'ioredis';
+
+import { ThrowawayRedis } from '../redis-server.js';
+import { bullmq, remq, type Subject } from './subjects.js';
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '3' },
+    jobs: { type: 'string', default: '20000' },
+    'idle-seconds': { type: 'string', default: '10' },
+  },
+});
+const ROUNDS = Number(values.rounds);
+const JOBS = Number(values.jobs);
+const IDLE_SECONDS = Number(values['idle-seconds']);
+
+const server = await ThrowawayRedis.start();
+const admin = new Redis(server.url);
+let serial = 0;
+const fresh = () => `b${(serial += 1)}`;
+const makers = [
+  (prefix: string) => remq(server.url, prefix),
+  (prefix: string) => bullmq(server.url, prefix),
+];
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function usedMemory(): Promise<number> {
+  return Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1]);
+}
+
+/** Runs `measure` on a fresh prefix for each subject, ROUNDS times, alternating. */
+async function scenario(
+  measure: (subject: Subject) => Promise<number>,
+): Promise<number[]> {
+  const results: number[][] = makers.map(() => []);
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const [i, make] of makers.entries()) {
+      await admin.flushall();
+      const subject = make(fresh());
+      results[i].push(await measure(subject));
+      await subject.close();
+    }
+  }
+  return results.map(median);
+}
+
+async function throughput(subject: Subject, concurrency: number): Promise<number> {
+  await subject.addBulk('q', JOBS);
+  let done = 0;
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  const started = performance.now();
+  const stop = await subject.consume('q', concurrency, () => ++done === JOBS && finish());
+  await finished;
+  const rate = JOBS / ((performance.now() - started) / 1000);
+  await stop();
+  return rate;
+}
+
+/** Emit-to-handler latency in ms at a steady 1k jobs/s, as [p50, p99]. */
+async function latency(subject: Subject): Promise<[number, number]> {
+  const samples: number[] = [];
+  const now = () => performance.timeOrigin + performance.now();
+  const stop = await subject.consume(
+    'lat',
+    10,
+    () => undefined,
+    (data) => {
+      samples.push(now() - data.sentAt);
+    },
+  );
+  const total = 3000;
+  const started = performance.now();
+  for (let i = 0; i < total; i += 1) {
+    const wait = started + i - performance.now();
+    if (wait > 0) await sleep(wait);
+    void subject.add('lat', i, { sentAt: now() });
+  }
+  while (samples.length < total) await sleep(10);
+  await stop();
+  const sorted = samples.slice(500).sort((x, y) => x - y);
+  return [
+    sorted[Math.floor(sorted.length * 0.5)],
+    sorted[Math.floor(sorted.length * 0.99)],
+  ];
+}
+
+/** Redis bytes per job: waiting (no consumer), or finished and retained. */
+async function memoryPerJob(subject: Subject, finished: boolean): Promise<number> {
+  const count = finished ? 1000 : 10_000;
+  const before = await usedMemory();
+  await subject.addBulk('mem', count);
+  if (finished) {
+    let done = 0;
+    let finish!: () => void;
+    const all = new Promise<void>((resolve) => (finish = resolve));
+    const stop = await subject.consume('mem', 50, () => ++done === count && finish());
+    await all;
+    await stop();
+  }
+  return ((await usedMemory()) - before) / count;
+}
+
+/** Commands per second Redis serves while ten queues sit idle with their consumers. */
+async function idleCommands(subject: Subject): Promise<number> {
+  const stops = await Promise.all(
+    Array.from({ length: 10 }, (_, i) => subject.consume(`idle${i}`, 1, () => undefined)),
+  );
+  await sleep(1500);
+  await admin.config('RESETSTAT');
+  await sleep(IDLE_SECONDS * 1000);
+  const stats = await admin.info('commandstats');
+  const calls = [...stats.matchAll(/^cmdstat_(\w+\|?\w*):calls=(\d+)/gm)]
+    .filter(([, name]) => name !== 'info')
+    .reduce((sum, [, , n]) => sum + Number(n), 0);
+  await Promise.all(stops.map((stop) => stop()));
+  return calls / IDLE_SECONDS;
+}
+
+/** The floor: a bare XADD / XREADGROUP / XACK loop over one stream, jobs/s. */
+async function bareStream(): Promise<number> {
+  const db = new Redis(server.url);
+  await db.xgroup('CREATE', 'bare', 'g', '0', 'MKSTREAM');
+  for (let i = 0; i < JOBS; i += 1000) {
+    const pipeline = db.pipeline();
+    for (let j = 0; j < 1000; j += 1) pipeline.xadd('bare', '*', 'n', String(i + j));
+    await pipeline.exec();
+  }
+  const started = performance.now();
+  let done = 0;
+  while (done < JOBS) {
+    const reply = (await db.xreadgroup(
+      'GROUP',
+      'g',
+      'c',
+      'COUNT',
+      50,
+      'STREAMS',
+      'bare',
+      '>',
+    )) as [string, [string, string[]][]][] | null;
+    const ids = reply?.[0][1].map(([id]) => id) ?? [];
+    if (ids.length > 0) await db.xack('bare', 'g', ...ids);
+    done += ids.length;
+  }
+  db.disconnect();
+  return JOBS / ((performance.now() - started) / 1000);
+}
+
+const lines: string[] = [];
+const row = (name: string, unit: string, [r, b]: number[], higherIsBetter = true) => {
+  const ratio = higherIsBetter ? r / b : b / r;
+  const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(2));
+  lines.push(
+    `| ${name} | ${fmt(r)} ${unit} | ${fmt(b)} ${unit} | ${ratio.toFixed(2)}x |`,
+  );
+  console.log(lines[lines.length - 1]);
+};
+
+console.log(`| scenario | REMQ | BullMQ | REMQ advantage |\n| --- | --- | --- | --- |`);
+
+row(
+  'emitBulk vs addBulk',
+  'jobs/s',
+  await scenario(async (subject) => {
+    const started = performance.now();
+    await subject.addBulk('q', JOBS);
+    return JOBS / ((performance.now() - started) / 1000);
+  }),
+);
+
+row(
+  'single awaited emit vs add',
+  'jobs/s',
+  await scenario(async (subject) => {
+    const count = 3000;
+    const started = performance.now();
+    for (let i = 0; i < count; i += 1) await subject.add('q', i);
+    return count / ((performance.now() - started) / 1000);
+  }),
+);
+
+const processing = new Map<number, number[]>();
+for (const concurrency of [1, 50]) {
+  processing.set(
+    concurrency,
+    await scenario((subject) => throughput(subject, concurrency)),
+  );
+  row(
+    `processing, no-op handler, concurrency ${concurrency}`,
+    'jobs/s',
+    processing.get(concurrency)!,
+  );
+}
+
+const latencies: [number, number][] = [];
+for (const subject of [remq(server.url, fresh()), bullmq(server.url, fresh())]) {
+  await admin.flushall();
+  latencies.push(await latency(subject));
+  await subject.close();
+}
+
+row('latency p50 at 1k jobs/s', 'ms', [latencies[0][0], latencies[1][0]], false);
+row('latency p99 at 1k jobs/s', 'ms', [latencies[0][1], latencies[1][1]], false);
+
+row(
+  'Redis memory per waiting job',
+  'B',
+  await scenario((s) => memoryPerJob(s, false)),
+  false,
+);
+row(
+  'Redis memory per retained finished job',
+  'B',
+  await scenario((s) => memoryPerJob(s, true)),
+  false,
+);
+
+const idle: number[] = [];
+for (const make of makers) {
+  await admin.flushall();
+  const subject = make(fresh());
+  idle.push(await idleCommands(subject));
+  await subject.close();
+}
+row('Redis commands/s, 10 idle queues with consumers', 'cmd/s', idle, false);
+
+await admin.flushall();
+const floor = await bareStream();
+const remq50 = processing.get(50)![0];
+lines.push(
+  `| bare XADD/XREADGROUP/XACK floor | ${floor.toFixed(0)} jobs/s | | REMQ at c=50: ${(remq50 / floor).toFixed(2)} of it |`,
+);
+console.log(lines[lines.length - 1]);
+await admin.flushall();
+admin.disconnect();
+await server.kill();
