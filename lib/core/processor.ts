@@ -78,10 +78,10 @@ export class Processor extends EventEmitter {
     return [...this.runners.keys()];
   }
 
-  /** Jobs running in this process now. */
+  /** Jobs running in this process now, or whose outcome is being recorded. */
   get active(): number {
     let active = 0;
-    for (const runner of this.runners.values()) active += runner.consumer.active;
+    for (const runner of this.runners.values()) active += runner.active;
     return active;
   }
 
@@ -97,7 +97,7 @@ export class Processor extends EventEmitter {
     const wanted = concurrency ?? this.options.consumer?.concurrency ?? 1;
     if (existing) {
       if (wanted <= existing.consumer.concurrency) return;
-      await existing.consumer.stop();
+      await existing.stop(10_000);
     }
 
     const runner: QueueRunner = new QueueRunner(
@@ -114,6 +114,7 @@ export class Processor extends EventEmitter {
       this.janitor,
     );
     runner.consumer.on('error', (error: unknown) => this.fail(error));
+    runner.onError = (error) => this.fail(error);
     this.runners.set(queue, runner);
     if (this.started) await runner.consumer.start();
   }
@@ -129,9 +130,7 @@ export class Processor extends EventEmitter {
   /** Stops every queue's consumer; in-flight jobs get up to `timeoutMs` to finish. */
   async stop({ timeoutMs = 10_000 }: { timeoutMs?: number } = {}): Promise<void> {
     this.started = false;
-    await Promise.all(
-      [...this.runners.values()].map((runner) => runner.consumer.stop({ timeoutMs })),
-    );
+    await Promise.all([...this.runners.values()].map((runner) => runner.stop(timeoutMs)));
   }
 
   /** Tells the consumer of `queue` that a job falls due at `at` (epoch ms). */
@@ -189,8 +188,13 @@ export class Processor extends EventEmitter {
       return this.settleFailure(runner, entry, job, policy, error);
     }
 
-    await this.settle(runner, { kind: 'c', entry, jobId, text });
-    this.emit('completed', job, result);
+    // The slot frees as soon as the handler is done, so the next read overlaps
+    // with recording this outcome; the entry stays pending until it is recorded.
+    runner.track(
+      this.settle(runner, { kind: 'c', entry, jobId, text }).then(() => {
+        this.emit('completed', job, result);
+      }),
+    );
   }
 
   private async settleFailure(

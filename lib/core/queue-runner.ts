@@ -48,6 +48,9 @@ export class QueueRunner {
   private dirty = true;
   private nextDueAt = 0;
   private lastDueCheck = 0;
+  /** Outcomes being recorded after their handler finished. */
+  private readonly settling = new Set<Promise<void>>();
+  onError: (error: unknown) => void = () => undefined;
   private lastSweep = 0;
 
   constructor(
@@ -80,6 +83,30 @@ export class QueueRunner {
       ),
     );
     this.finish = new Batcher((outcomes) => this.record(outcomes));
+  }
+
+  /** Jobs running, or finished and being recorded. */
+  get active(): number {
+    return this.consumer.active + this.settling.size;
+  }
+
+  /** Keeps a recording in flight in view, so `stop` can wait for it. */
+  track(recording: Promise<void>): void {
+    const tracked = recording
+      .catch(this.onError)
+      .finally(() => this.settling.delete(tracked));
+    this.settling.add(tracked);
+  }
+
+  /** Stops reading; jobs in flight, and their recording, get `timeoutMs`. */
+  async stop(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    await this.consumer.stop({ timeoutMs });
+    const left = Math.max(0, deadline - Date.now());
+    await Promise.race([
+      Promise.allSettled([...this.settling]),
+      new Promise((resolve) => setTimeout(resolve, left).unref()),
+    ]);
   }
 
   /** A wake-up signal from the lane: note what it says, then acknowledge it. */

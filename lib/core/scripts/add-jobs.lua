@@ -41,11 +41,11 @@ local function write(record, logs, id, event, data, opts, priority, due)
     redis.call('ZREM', failedSet, id)
   end
 
-  redis.call('HSET', record, 'event', event, 'createdAt', now)
-  if data ~= '' then redis.call('HSET', record, 'data', data) end
-  if opts ~= '' then redis.call('HSET', record, 'opts', opts) end
-  if priority ~= 0 then redis.call('HSET', record, 'priority', priority) end
-  if due > now then delay(q, record, id, due) else enqueue(q, record, id, priority) end
+    local fields = { 'event', event, 'createdAt', now }
+  if data ~= '' then table.insert(fields, 'data'); table.insert(fields, data) end
+  if opts ~= '' then table.insert(fields, 'opts'); table.insert(fields, opts) end
+  if priority ~= 0 then table.insert(fields, 'priority'); table.insert(fields, priority) end
+  if due > now then delay(q, record, id, due, fields) else enqueue(q, record, id, priority, fields) end
   return true
 end
 

@@ -9,28 +9,46 @@
 ]]
 local SEQ_SPAN = 4294967296
 
-local function enqueue(q, record, id, priority)
-  local paused = redis.call('HGET', q.meta, 'paused') == '1'
-  local held = priority == 0 and not paused
-    and redis.call('ZCOUNT', q.prioritized, 0, '(' .. SEQ_SPAN) > 0
+-- Whether the queue is paused, and whether jobs of priority 0 are held in
+-- the prioritized set: read once per script call (`q` is per call).
+local function holding(q)
+  if q.paused == nil then
+    q.paused = redis.call('HGET', q.meta, 'paused') == '1'
+    q.held = not q.paused and redis.call('ZCOUNT', q.prioritized, 0, '(' .. SEQ_SPAN) > 0
+  end
+  return q.paused, q.held
+end
+
+-- `extra`: more field-value pairs to write to the record in the same HSET.
+local function enqueue(q, record, id, priority, extra)
+  local paused, held = holding(q)
+  local fields = extra or {}
   if priority == 0 and not paused and not held then
     local entry = redis.call('XADD', q.stream, '*', 'j', id)
-    redis.call('HSET', record, 'state', 'waiting', 'entry', entry)
+    table.insert(fields, 'state'); table.insert(fields, 'waiting')
+    table.insert(fields, 'entry'); table.insert(fields, entry)
+    redis.call('HSET', record, unpack(fields))
     return
   end
 
   local seq = redis.call('HINCRBY', q.meta, 'seq', 1) % SEQ_SPAN
-  local wasEmpty = redis.call('ZCARD', q.prioritized) == 0
+  local wasEmpty = q.prioritizedEmpty ~= false and redis.call('ZCARD', q.prioritized) == 0
+  q.prioritizedEmpty = false
+  if priority == 0 then q.held = true end
   redis.call('ZADD', q.prioritized, -priority * SEQ_SPAN + seq, id)
-  redis.call('HSET', record, 'state', 'waiting')
+  table.insert(fields, 'state'); table.insert(fields, 'waiting')
+  redis.call('HSET', record, unpack(fields))
   redis.call('HDEL', record, 'entry')
   if wasEmpty and not paused then redis.call('XADD', q.lane, '*', 'w', 'p') end
 end
 
 --[[ Makes a job delayed until `due` (epoch ms); wakes a consumer if it is now the earliest. ]]
-local function delay(q, record, id, due)
+local function delay(q, record, id, due, extra)
+  local fields = extra or {}
+  table.insert(fields, 'state'); table.insert(fields, 'delayed')
+  table.insert(fields, 'dueAt'); table.insert(fields, due)
   redis.call('ZADD', q.delayed, due, id)
-  redis.call('HSET', record, 'state', 'delayed', 'dueAt', due)
+  redis.call('HSET', record, unpack(fields))
   redis.call('HDEL', record, 'entry')
   local first = redis.call('ZRANGE', q.delayed, 0, 0)
   if first[1] == id then redis.call('XADD', q.lane, '*', 'w', 'd', 'at', due) end

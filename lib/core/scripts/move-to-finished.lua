@@ -28,6 +28,8 @@ local q = { stream = KEYS[1], lane = KEYS[2], prioritized = KEYS[3], delayed = K
 local completedSet, failedSet, dlq = KEYS[6], KEYS[7], KEYS[8]
 local group, now = ARGV[1], ARGV[2]
 local nextKey = 9
+-- acknowledged entries are deleted together at the end: one XDEL per stream
+local done = { [q.stream] = {}, [q.lane] = {} }
 
 local function rememberError(record, attempt, message)
   local errors = cjson.decode(redis.call('HGET', record, 'errors') or '[]')
@@ -59,15 +61,18 @@ for a = 3, #ARGV, 7 do
     nextKey = nextKey + 1
   end
 
-  local stream = onLane == '1' and q.lane or q.stream
+    local stream = onLane == '1' and q.lane or q.stream
   local acked = redis.call('XACK', stream, group, entry)
-  redis.call('XDEL', stream, entry)
+  table.insert(done[stream], entry)
 
-  if acked == 1 and kind ~= 'a' then
-    local attempt = record and redis.call('HGET', record, 'attempt') or '0'
+    if acked == 1 and kind ~= 'a' then
+    local attempt = kind ~= 'c' and record and redis.call('HGET', record, 'attempt') or '0'
     if kind == 'c' then
-      redis.call('HSET', record, 'state', 'completed', 'finishedAt', now)
-      if text ~= '' then redis.call('HSET', record, 'result', text) end
+      if text ~= '' then
+        redis.call('HSET', record, 'state', 'completed', 'finishedAt', now, 'result', text)
+      else
+        redis.call('HSET', record, 'state', 'completed', 'finishedAt', now)
+      end
       redis.call('ZADD', completedSet, now, id)
     elseif kind == 'r' then
       rememberError(record, attempt, text)
@@ -85,6 +90,12 @@ for a = 3, #ARGV, 7 do
       if record and redis.call('EXISTS', record) == 1 then rememberError(record, attempt, text) end
       deadLetter(record, id, entry, text, text, detail)
     end
+  end
+end
+
+for stream, entries in pairs(done) do
+  for i = 1, #entries, 1000 do
+    redis.call('XDEL', stream, unpack(entries, i, math.min(i + 999, #entries)))
   end
 end
 

@@ -13,18 +13,18 @@ local now = ARGV[1]
 local jobs = {}
 
 for i = 1, #KEYS do
-  local record = KEYS[i]
-  local state = redis.call('HGET', record, 'state')
+    local record = KEYS[i]
+  local f = redis.call('HMGET', record, 'state', 'event', 'data', 'opts', 'createdAt',
+    'priority', 'schedule', 'attempt')
+  local state = f[1]
   if not state then
     jobs[i] = false
   elseif state == 'completed' or state == 'failed' then
     jobs[i] = { state }
   else
-    local attempt = redis.call('HINCRBY', record, 'attempt', 1)
-    redis.call('HSET', record, 'state', 'processing', 'processedAt', now)
-    local f = redis.call('HMGET', record, 'event', 'data', 'opts', 'createdAt', 'priority',
-      'schedule')
-    jobs[i] = { state, f[1], f[2] or '', f[3] or '', attempt, f[4], f[5] or '0', f[6] or '' }
+    local attempt = tonumber(f[8] or '0') + 1
+    redis.call('HSET', record, 'state', 'processing', 'processedAt', now, 'attempt', attempt)
+    jobs[i] = { state, f[2], f[3] or '', f[4] or '', attempt, f[5], f[6] or '0', f[7] or '' }
   end
 end
 
