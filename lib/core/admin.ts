@@ -43,6 +43,8 @@ export interface DeadLetterEntry {
   attempts: number;
   at: Date;
   data?: unknown;
+  /** For an entry that held no job: its fields, as they were on the stream. */
+  fields?: string[];
 }
 
 /**
@@ -172,6 +174,7 @@ export class RemqAdmin {
         attempts: Number(f.attempts ?? 0),
         at: new Date(Number(f.at)),
         data: parseStored(f.data),
+        fields: f.fields ? (parseStored(f.fields) as string[]) : undefined,
       };
     });
   }

@@ -201,9 +201,19 @@ export class Consumer extends EventEmitter {
     this.reclaimer?.stop();
     this.wakeLoop?.();
 
+    const deadline = Date.now() + timeoutMs;
     await this.interruptRead();
-    await this.loop;
-    await this.whenIdle(timeoutMs);
+    // A read that could not be interrupted (Cluster, or CLIENT UNBLOCK not
+    // allowed) is cut off at the deadline: what it delivered stays pending
+    // for this consumer's next start or for another consumer.
+    const loopEnded = await Promise.race([
+      this.loop?.then(() => true),
+      new Promise<false>((resolve) =>
+        setTimeout(() => resolve(false), timeoutMs).unref(),
+      ),
+    ]);
+    if (!loopEnded) this.reader?.disconnect();
+    await this.whenIdle(Math.max(0, deadline - Date.now()));
     this.reader?.disconnect();
     this.reader = undefined;
   }

@@ -9,7 +9,10 @@ export function describeError(error: unknown): { message: string; stack: string 
     message =
       typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error));
   } catch {
-    message = String(error);
+    // A cycle or a BigInt: name what it is rather than '[object Object]'.
+    const kind = (error as object)?.constructor?.name ?? typeof error;
+    const keys = error && typeof error === 'object' ? Object.keys(error).join(', ') : '';
+    message = keys ? `${kind} with keys ${keys}` : String(error);
   }
   return { message: `non-Error thrown: ${message}`, stack: '' };
 }

@@ -152,9 +152,21 @@ export class Processor extends EventEmitter {
     if (row === null) {
       return this.deadLetter(runner, entry, jobId, `job ${jobId} has no record`, '');
     }
-    if (row.length === 1) return this.settle(runner, { kind: 'a', entry, jobId: '' });
+    if (row.length === 1) {
+      await this.settle(runner, { kind: 'a', entry, jobId: '' });
+      return;
+    }
 
     const [, event, data, opts, attempt, createdAt, priority, schedule] = row;
+    if (!event)
+      return this.deadLetter(runner, entry, jobId, `job ${jobId} has no event`, '');
+    if (
+      data.length > this.maxResultBytes / 3 &&
+      Buffer.byteLength(data) > this.maxResultBytes
+    ) {
+      const why = `job ${jobId} data is ${Buffer.byteLength(data)} bytes, over the cap of ${this.maxResultBytes}`;
+      return this.deadLetter(runner, entry, jobId, why, '');
+    }
     let job: Job;
     try {
       job = new Job(
@@ -191,9 +203,11 @@ export class Processor extends EventEmitter {
     // The slot frees as soon as the handler is done, so the next read overlaps
     // with recording this outcome; the entry stays pending until it is recorded.
     runner.track(
-      this.settle(runner, { kind: 'c', entry, jobId, text }).then(() => {
-        this.emit('completed', job, result);
-      }),
+      this.settle(runner, { kind: 'c', entry, jobId, text, attempt: job.attempt }).then(
+        (recorded) => {
+          if (recorded) this.emit('completed', job, result);
+        },
+      ),
     );
   }
 
@@ -208,25 +222,28 @@ export class Processor extends EventEmitter {
     const decision = decideOnFailure(policy, job.attempt, error);
     if (decision.retry) {
       const dueAt = decision.delayMs > 0 ? Date.now() + decision.delayMs : 0;
-      await this.settle(runner, {
+      const recorded = await this.settle(runner, {
         kind: 'r',
         entry,
         jobId: job.id,
         text: message,
         detail: stack,
         dueAt,
+        attempt: job.attempt,
       });
-      this.emit('retrying', job, error, decision.delayMs);
+      if (recorded) this.emit('retrying', job, error, decision.delayMs);
       return;
     }
 
-    await this.settle(runner, {
+    const recorded = await this.settle(runner, {
       kind: 'f',
       entry,
       jobId: job.id,
       text: message,
       detail: stack,
+      attempt: job.attempt,
     });
+    if (!recorded) return;
     this.emit('failed', job, error);
     const letter: DeadLetter = {
       queue: job.queue,
@@ -244,7 +261,14 @@ export class Processor extends EventEmitter {
     reason: string,
     detail: string,
   ): Promise<void> {
-    await this.settle(runner, { kind: 'b', entry, jobId, text: reason, detail });
+    const recorded = await this.settle(runner, {
+      kind: 'b',
+      entry,
+      jobId,
+      text: reason,
+      detail,
+    });
+    if (!recorded) return;
     const letter: DeadLetter = {
       queue: runner.keys.queue,
       entryId: entry.id,
@@ -257,8 +281,8 @@ export class Processor extends EventEmitter {
   private settle(
     runner: QueueRunner,
     outcome: Pick<Outcome, 'kind' | 'entry' | 'jobId'> & Partial<Outcome>,
-  ): Promise<void> {
-    return runner.finish.add({ text: '', detail: '', dueAt: 0, ...outcome });
+  ): Promise<boolean> {
+    return runner.finish.add({ text: '', detail: '', dueAt: 0, attempt: 0, ...outcome });
   }
 
   private fail(error: unknown): void {

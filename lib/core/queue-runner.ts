@@ -20,6 +20,8 @@ export interface Outcome {
   detail: string;
   /** For 'r': when the retry is due (epoch ms), 0 for now. */
   dueAt: number;
+  /** The attempt this outcome is of; 0 for 'b' and 'a'. */
+  attempt: number;
 }
 
 /** move-to-processing's reply for one job; see the script. */
@@ -42,7 +44,8 @@ const SWEEP_EVERY_MS = 60_000;
 export class QueueRunner {
   readonly consumer: Consumer;
   readonly activate: Batcher<string, Activated>;
-  readonly finish: Batcher<Outcome, void>;
+  /** Records outcomes; resolves with whether each one counted (see the script). */
+  readonly finish: Batcher<Outcome, boolean>;
   private readonly blockMs: number;
   /** Something may be deliverable that a plain blocking read would not see first. */
   private dirty = true;
@@ -119,6 +122,7 @@ export class QueueRunner {
       text: '',
       detail: '',
       dueAt: 0,
+      attempt: 0,
     });
   }
 
@@ -193,17 +197,19 @@ export class QueueRunner {
     }
   }
 
-  private async record(outcomes: Outcome[]): Promise<void[]> {
+  private async record(outcomes: Outcome[]): Promise<boolean[]> {
     const { keys } = this;
     const jobKeys: string[] = [];
     const args: (string | number)[] = [GROUP, Date.now()];
-    for (const { kind, entry, jobId, text, detail, dueAt } of outcomes) {
+    for (const { kind, entry, jobId, text, detail, dueAt, attempt } of outcomes) {
       if (jobId !== '') jobKeys.push(keys.job(jobId));
       const onLane = entry.stream === keys.lane ? '1' : '0';
-      args.push(kind, onLane, entry.id, jobId, text, detail, dueAt);
+      args.push(kind, onLane, entry.id, jobId, text, detail, dueAt, attempt);
     }
 
-    const [completed, failed] = await scripts.moveToFinished.run<[number, number]>(
+    const [completed, failed, recorded] = await scripts.moveToFinished.run<
+      [number, number, number[]]
+    >(
       this.db,
       [
         keys.stream,
@@ -221,6 +227,6 @@ export class QueueRunner {
     for (const { kind, dueAt } of outcomes)
       if (kind === 'r' && dueAt > 0) this.dueAt(dueAt);
     this.janitor.afterFinish(keys, completed, failed);
-    return [];
+    return recorded.map((flag) => flag === 1);
   }
 }

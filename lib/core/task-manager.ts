@@ -239,16 +239,21 @@ export class TaskManager<C extends object = object> {
    * the input is invalid.
    */
   async emit<T>(input: EmitInput<T>): Promise<string> {
-    const [id] = await this.emitBulk([input as EmitInput]);
+    const [id] = await this.store([input as EmitInput], false);
     return id;
   }
 
   /** Stores many jobs: one script call per queue per thousand jobs, sent together. */
   async emitBulk(inputs: EmitInput[]): Promise<string[]> {
     if (!Array.isArray(inputs)) throw new ValidationError('jobs', 'must be an array');
+    return this.store(inputs, true);
+  }
+
+  /** Validates every job, then stores them; `bulk` names fields `jobs[i].…`. */
+  private async store(inputs: EmitInput[], bulk: boolean): Promise<string[]> {
     const now = Date.now();
     const prepared = inputs.map((input, i) =>
-      this.prepare(input, inputs.length === 1 ? '' : `jobs[${i}].`, now),
+      this.prepare(input, bulk ? `jobs[${i}].` : '', now),
     );
 
     const byQueue = new Map<string, Prepared[]>();

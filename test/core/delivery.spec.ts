@@ -117,6 +117,38 @@ describe('delivery through crashes and faults', () => {
     await eventually(async () => expect(ran).toEqual([1, 2]), 5000);
   });
 
+  it('records a running job whose consumer group is destroyed meanwhile', async () => {
+    const tm = env.manager();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const attempts: number[] = [];
+    await tm.registerHandler({
+      event: 'e',
+      options: { retryCount: 2 },
+      handler: async (job) => {
+        attempts.push(job.attempt);
+        if (job.attempt > 1) return;
+        started();
+        await held;
+        throw new Error('first attempt fails');
+      },
+    });
+    await tm.start();
+    const id = await tm.emit({ event: 'e' });
+    await running;
+
+    await env.db.xgroup('DESTROY', stream(), 'remq');
+    release();
+
+    await eventually(
+      async () => expect((await tm.admin.getJob('default', id))?.state).toBe('completed'),
+      5000,
+    );
+    expect(attempts).toEqual([1, 2]);
+  });
+
   it('stop lets jobs in flight finish and emit, and leaves the rest for others', async () => {
     const tm = env.manager({ consumer: { concurrency: 2, claim: { minIdleMs: 100 } } });
     const finished: number[] = [];

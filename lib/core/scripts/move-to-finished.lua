@@ -9,8 +9,9 @@
 
   ARGV[1]  consumer group
   ARGV[2]  now, epoch ms
-  per item, from ARGV[3 + 7(i-1)]: kind, '1' if the entry is on the lane else
-           '0', entry id, job id or '', text, detail, due time (epoch ms)
+    per item, from ARGV[3 + 8(i-1)]: kind, '1' if the entry is on the lane else
+           '0', entry id, job id or '', text, detail, due time (epoch ms), and
+           the attempt the outcome is of (0 for kinds 'b' and 'a')
     kind 'c'  completed: text = result JSON or ''
     kind 'r'  failed, to be retried: text = error message, detail = stack;
               the job is delayed until the due time, or waiting when 0
@@ -20,7 +21,8 @@
               dead-lettered, and its job (if any) failed with the reason
     kind 'a'  acknowledge only (a duplicate delivery, a wake-up signal)
 
-  Returns { size of completed set, size of failed set }.
+    Returns { size of completed set, size of failed set, per item 1 if its
+  outcome was recorded, else 0 }.
 ]]
 --@include enqueue
 local q = { stream = KEYS[1], lane = KEYS[2], prioritized = KEYS[3], delayed = KEYS[4],
@@ -39,7 +41,8 @@ end
 
 local function deadLetter(record, id, entry, reason, message, fields)
   if record and redis.call('EXISTS', record) == 1 then
-    local f = redis.call('HMGET', record, 'event', 'attempt', 'data', 'opts', 'priority')
+        local f = redis.call('HMGET', record, 'event', 'attempt', 'data', 'opts', 'priority')
+    f[1] = f[1] or ''
     redis.call('HSET', record, 'state', 'failed', 'finishedAt', now)
     redis.call('ZADD', failedSet, now, id)
     local letter = redis.call('XADD', dlq, '*', 'j', id, 'event', f[1], 'reason', reason,
@@ -52,45 +55,63 @@ local function deadLetter(record, id, entry, reason, message, fields)
   end
 end
 
-for a = 3, #ARGV, 7 do
+local recorded = {}
+for a = 3, #ARGV, 8 do
   local kind, onLane, entry, id = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
-  local text, detail, due = ARGV[a + 4], ARGV[a + 5], tonumber(ARGV[a + 6])
+  local text, detail, due, ours = ARGV[a + 4], ARGV[a + 5], tonumber(ARGV[a + 6]), ARGV[a + 7]
   local record
   if id ~= '' then
     record = KEYS[nextKey]
     nextKey = nextKey + 1
   end
+  local stream = onLane == '1' and q.lane or q.stream
+  local outcome = 0
 
-    local stream = onLane == '1' and q.lane or q.stream
-  local acked = redis.call('XACK', stream, group, entry)
-  table.insert(done[stream], entry)
-
-    if acked == 1 and kind ~= 'a' then
-    local attempt = kind ~= 'c' and record and redis.call('HGET', record, 'attempt') or '0'
-    if kind == 'c' then
-      if text ~= '' then
-        redis.call('HSET', record, 'state', 'completed', 'finishedAt', now, 'result', text)
-      else
-        redis.call('HSET', record, 'state', 'completed', 'finishedAt', now)
+  if kind == 'a' or kind == 'b' then
+    local acked = redis.call('XACK', stream, group, entry)
+    table.insert(done[stream], entry)
+    if acked == 1 and kind == 'b' then
+      if record and redis.call('EXISTS', record) == 1 then
+        rememberError(record, redis.call('HGET', record, 'attempt') or '0', text)
       end
-      redis.call('ZADD', completedSet, now, id)
-    elseif kind == 'r' then
-      rememberError(record, attempt, text)
-      if detail ~= '' then redis.call('HSET', record, 'stack', detail) end
-      if due > tonumber(now) then
-        delay(q, record, id, due)
-      else
-        enqueue(q, record, id, tonumber(redis.call('HGET', record, 'priority') or '0'))
-      end
-    elseif kind == 'f' then
-      rememberError(record, attempt, text)
-      if detail ~= '' then redis.call('HSET', record, 'stack', detail) end
-      deadLetter(record, id, entry, 'failed', text, '')
-    elseif kind == 'b' then
-      if record and redis.call('EXISTS', record) == 1 then rememberError(record, attempt, text) end
       deadLetter(record, id, entry, text, text, detail)
+      outcome = 1
+    end
+  else
+    -- A run's outcome counts only while its job is processing this very
+    -- attempt: not twice, and not when another consumer has taken the job
+    -- over and runs a newer attempt (that one owns the entry now). Whether
+    -- the entry was still pending does not decide it: a consumer group that
+    -- was lost (NOGROUP) forgets every pending entry.
+    local f = redis.call('HMGET', record, 'state', 'attempt')
+    local current = f[1] == 'processing' and f[2] == ours
+    if current or f[1] ~= 'processing' then
+      redis.call('XACK', stream, group, entry)
+      table.insert(done[stream], entry)
+    end
+    if current then
+      outcome = 1
+      if kind == 'c' then
+        if text ~= '' then
+          redis.call('HSET', record, 'state', 'completed', 'finishedAt', now, 'result', text)
+        else
+          redis.call('HSET', record, 'state', 'completed', 'finishedAt', now)
+        end
+        redis.call('ZADD', completedSet, now, id)
+      else
+        rememberError(record, ours, text)
+        if detail ~= '' then redis.call('HSET', record, 'stack', detail) end
+        if kind == 'f' then
+          deadLetter(record, id, entry, 'failed', text, '')
+        elseif due > tonumber(now) then
+          delay(q, record, id, due)
+        else
+          enqueue(q, record, id, tonumber(redis.call('HGET', record, 'priority') or '0'))
+        end
+      end
     end
   end
+  recorded[#recorded + 1] = outcome
 end
 
 for stream, entries in pairs(done) do
@@ -99,4 +120,4 @@ for stream, entries in pairs(done) do
   end
 end
 
-return { redis.call('ZCARD', completedSet), redis.call('ZCARD', failedSet) }
+return { redis.call('ZCARD', completedSet), redis.call('ZCARD', failedSet), recorded }
