@@ -312,6 +312,29 @@ describe('emit and process', () => {
     expect(letter?.reason ?? record?.error).toMatch(/could not be decoded/);
   });
 
+  it('dead-letters a job record that names no event, and goes on', async () => {
+    const tm = env.manager();
+    const done: string[] = [];
+    await tm.registerHandler({ event: 'e', handler: (job) => void done.push(job.id) });
+    await env.db.hset(
+      `{${env.prefix}:default}:job:odd`,
+      'state',
+      'waiting',
+      'data',
+      '{}',
+    );
+    await env.db.xadd(`{${env.prefix}:default}:stream`, '*', 'j', 'odd');
+    const after = await tm.emit({ event: 'e' });
+
+    await tm.start();
+    await tm.waitUntilIdle();
+
+    expect(done).toEqual([after]);
+    const [letter] = await tm.admin.listDeadLetters('default');
+    expect(letter).toMatchObject({ jobId: 'odd', reason: 'job odd has no event' });
+    expect((await tm.admin.getJob('default', 'odd'))?.state).toBe('failed');
+  });
+
   it('dead-letters a foreign stream entry and goes on', async () => {
     const tm = env.manager();
     const done: string[] = [];

@@ -76,6 +76,43 @@ describe('password and ACL user', () => {
     }
   });
 
+  it('stops within its timeout when the user may not CLIENT UNBLOCK', async () => {
+    await admin.call(
+      'ACL',
+      'SETUSER',
+      'plain',
+      'on',
+      '>plain-secret',
+      'resetkeys',
+      '~{acl:*',
+      '~acl:*',
+      '+@all',
+      '-@dangerous',
+      '+info',
+      '+client|id',
+    );
+    const db = new Redis(server.port, '127.0.0.1', {
+      username: 'plain',
+      password: 'plain-secret',
+    });
+    const tasks = TaskManager.init({
+      db,
+      prefix: 'acl',
+      consumer: { read: { blockMs: 5000 } },
+    });
+    const errors: string[] = [];
+    tasks.on('error', (error) => errors.push(String(error)));
+    await tasks.registerHandler({ event: 'e', queue: 'other', handler: () => undefined });
+    await tasks.start();
+
+    const started = Date.now();
+    await tasks.stop({ timeoutMs: 300 });
+
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(errors.some((text) => text.includes('NOPERM'))).toBe(true);
+    db.disconnect();
+  });
+
   it('is refused the keys of another prefix', async () => {
     const db = new Redis(server.port, '127.0.0.1', {
       username: 'worker',
