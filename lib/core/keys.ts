@@ -19,6 +19,11 @@ export interface QueueKeys {
   readonly meta: string;
   /** Hash of repeat schedules by schedule key. */
   readonly schedules: string;
+  /**
+   * The keys every script that makes jobs waiting (enqueue.lua) takes first:
+   * stream, lane, prioritized, delayed, meta.
+   */
+  readonly enqueueKeys: readonly string[];
   /** Sorted set of completed job ids, scored by finish time (ms). */
   readonly completed: string;
   /** Sorted set of failed job ids, scored by finish time (ms). */
@@ -33,7 +38,11 @@ export interface QueueKeys {
 
 export function queueKeys(prefix: string, queue: string): QueueKeys {
   const base = `{${prefix}:${queue}}`;
+  const enqueueKeys = ['stream', 'lane', 'prioritized', 'delayed', 'meta'].map(
+    (name) => `${base}:${name}`,
+  );
   return {
+    enqueueKeys,
     queue,
     stream: `${base}:stream`,
     lane: `${base}:lane`,
@@ -54,6 +63,9 @@ export function queueKeys(prefix: string, queue: string): QueueKeys {
 export function queuesKey(prefix: string): string {
   return `${prefix}:queues`;
 }
+
+/** The queue of a job or handler that names none. */
+export const DEFAULT_QUEUE = 'default';
 
 /** The consumer group every TaskManager of one prefix reads through. */
 export const GROUP = 'remq';

@@ -181,14 +181,7 @@ export class QueueRunner {
       }
       const next = await scripts.promoteDelayed.run<string | null>(
         this.db,
-        [
-          keys.stream,
-          keys.lane,
-          keys.prioritized,
-          keys.delayed,
-          keys.meta,
-          ...ids.map(keys.job),
-        ],
+        [...keys.enqueueKeys, ...ids.map(keys.job)],
         [now, ...ids],
       );
       this.dirty = true;
@@ -211,17 +204,7 @@ export class QueueRunner {
       [number, number, number[]]
     >(
       this.db,
-      [
-        keys.stream,
-        keys.lane,
-        keys.prioritized,
-        keys.delayed,
-        keys.meta,
-        keys.completed,
-        keys.failed,
-        keys.dlq,
-        ...jobKeys,
-      ],
+      [...keys.enqueueKeys, keys.completed, keys.failed, keys.dlq, ...jobKeys],
       args,
     );
     for (const { kind, dueAt } of outcomes)

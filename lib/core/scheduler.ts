@@ -154,11 +154,7 @@ export class RepeatScheduler {
       const pending = await scripts.scheduleNext.run<string | null>(
         this.db,
         [
-          keys.stream,
-          keys.lane,
-          keys.prioritized,
-          keys.delayed,
-          keys.meta,
+          ...keys.enqueueKeys,
           keys.schedules,
           keys.job(id || 'none'),
           keys.logs(id || 'none'),

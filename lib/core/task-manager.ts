@@ -3,23 +3,15 @@ import { EventEmitter } from 'node:events';
 import { RemqAdmin } from './admin.js';
 import type { ConsumerSettings } from './consumer.js';
 import { RemqError, UnrecoverableError, ValidationError } from './errors.js';
-import { newJobId } from './ids.js';
 import type { Job } from './job.js';
-import { queueKeys, queuesKey } from './keys.js';
+import { JobWriter } from './job-writer.js';
+import { DEFAULT_QUEUE } from './keys.js';
 import { Processor, type DeadLetter } from './processor.js';
 import type { RetentionOptions } from './retention.js';
-import { scripts } from './scripts/index.js';
 import { checkHasRun, RepeatScheduler } from './scheduler.js';
 import { checkSettings } from './settings.js';
-import type { HandlerOptions, JobOptions, RedisClient, RepeatOptions } from './types.js';
-import { debounceOf } from './debounce.js';
-import {
-  checkHandlerOptions,
-  checkJobOptions,
-  checkName,
-  toJson,
-  toTime,
-} from './validate.js';
+import type { HandlerOptions, JobOptions, RedisClient } from './types.js';
+import { checkHandlerOptions, checkName } from './validate.js';
 
 export interface TaskManagerOptions<C extends object = object> {
   /** An ioredis `Redis` (standalone or Sentinel) or `Cluster`; the caller closes it. */
@@ -100,25 +92,6 @@ export class NoHandlerError extends UnrecoverableError {
   override name = 'NoHandlerError';
 }
 
-interface Prepared {
-  id: string;
-  queue: string;
-  event: string;
-  data: string;
-  options: string;
-  priority: number;
-  /** Epoch ms the job is delayed until; 0 for now. */
-  dueAt: number;
-  debounce?: { mode: 't' | 'd'; windowMs: number; key: string };
-  /** Emitted with a schedule: registered as one instead of stored as a job. */
-  repeat?: RepeatOptions;
-}
-
-/** Tries of one emit whose debounce key keeps changing under it. */
-const DEBOUNCE_TRIES = 10;
-
-const DEFAULT_QUEUE = 'default';
-
 /**
  * Emits jobs to queues and runs the handlers registered for them. Built on
  * `Processor` (and so on `Consumer`); `admin` reads queues and jobs.
@@ -132,10 +105,10 @@ export class TaskManager<C extends object = object> {
   readonly processor: Processor;
   private readonly db: RedisClient;
   private readonly handlers = new Map<string, Registered>();
-  private readonly knownQueues = new Set<string>();
   private readonly maxDataBytes: number;
   private readonly ctx: HandlerContext<C>;
   private readonly scheduler: RepeatScheduler;
+  private readonly writer: JobWriter;
 
   /** A new, independent TaskManager. */
   static init<C extends object = object>(options: TaskManagerOptions<C>): TaskManager<C> {
@@ -151,6 +124,13 @@ export class TaskManager<C extends object = object> {
     this.maxDataBytes = options.maxDataBytes ?? 512 * 1024;
     this.admin = new RemqAdmin(this.db, this.prefix);
     this.scheduler = new RepeatScheduler(this.db, this.prefix);
+    this.writer = new JobWriter(
+      this.db,
+      this.prefix,
+      this.maxDataBytes,
+      this.scheduler,
+      (queue, event) => this.policyOf(queue, event),
+    );
     this.ctx = {
       ...options.ctx,
       emit: (input) => this.emit(input),
@@ -217,7 +197,7 @@ export class TaskManager<C extends object = object> {
       handler: input.handler as unknown as Handler<never, object>,
       options,
     });
-    await this.rememberQueue(queue);
+    await this.writer.rememberQueue(queue);
     const concurrency = options.concurrency ?? this.options.defaults?.concurrency;
     await this.processor.addQueue(queue, { concurrency });
     if (options.repeat) {
@@ -239,46 +219,14 @@ export class TaskManager<C extends object = object> {
    * the input is invalid.
    */
   async emit<T>(input: EmitInput<T>): Promise<string> {
-    const [id] = await this.store([input as EmitInput], false);
+    const [id] = await this.writer.store([input as EmitInput], false);
     return id;
   }
 
   /** Stores many jobs: one script call per queue per thousand jobs, sent together. */
   async emitBulk(inputs: EmitInput[]): Promise<string[]> {
     if (!Array.isArray(inputs)) throw new ValidationError('jobs', 'must be an array');
-    return this.store(inputs, true);
-  }
-
-  /** Validates every job, then stores them; `bulk` names fields `jobs[i].…`. */
-  private async store(inputs: EmitInput[], bulk: boolean): Promise<string[]> {
-    const now = Date.now();
-    const prepared = inputs.map((input, i) =>
-      this.prepare(input, bulk ? `jobs[${i}].` : '', now),
-    );
-
-    const byQueue = new Map<string, Prepared[]>();
-    for (const job of prepared) {
-      const list = byQueue.get(job.queue) ?? [];
-      list.push(job);
-      byQueue.set(job.queue, list);
-    }
-
-    const stored = new Map<Prepared, string>();
-    await Promise.all(
-      [...byQueue].map(async ([queue, jobs]) => {
-        await this.rememberQueue(queue);
-        for (const job of jobs.filter((one) => one.repeat)) {
-          stored.set(job, await this.registerSchedule(job));
-        }
-        const plain = jobs.filter((one) => !one.repeat);
-        for (let i = 0; i < plain.length; i += 1000) {
-          const chunk = plain.slice(i, i + 1000);
-          const ids = await this.add(queue, chunk);
-          chunk.forEach((job, j) => stored.set(job, ids[j]));
-        }
-      }),
-    );
-    return prepared.map((job) => stored.get(job) ?? job.id);
+    return this.writer.store(inputs, true);
   }
 
   /** Starts consuming every queue that has a handler. */
@@ -310,142 +258,10 @@ export class TaskManager<C extends object = object> {
     }
   }
 
-  private prepare(input: EmitInput, at: string, now: number): Prepared {
-    if (typeof input !== 'object' || input === null) {
-      throw new ValidationError(
-        at || 'input',
-        'must be an object { event, queue, data, options }',
-      );
-    }
-    for (const name of Object.keys(input)) {
-      if (!['event', 'queue', 'data', 'options'].includes(name)) {
-        throw new ValidationError(`${at}${name}`, 'is not an emit field');
-      }
-    }
-    const event = checkName(`${at}event`, input.event);
-    const queue = checkName(`${at}queue`, input.queue ?? DEFAULT_QUEUE);
-    const options = checkJobOptions(`${at}options`, input.options);
-    if (typeof options.backoff === 'function') {
-      throw new ValidationError(
-        `${at}options.backoff`,
-        'cannot be a function on emit (it cannot be stored with the job); ' +
-          'set it on the handler instead',
-      );
-    }
-    const data = toJson(`${at}data`, input.data, this.maxDataBytes) ?? '';
-    if (options.repeat) checkHasRun(`${at}options.repeat`, options.repeat);
-
-    const { id, priority, delayUntil, delayMs, debounce, repeat, ...stored } = {
-      ...this.emitDefaults(queue, event),
-      ...options,
-    };
-    let dueAt =
-      delayUntil !== undefined ? toTime(`${at}options.delayUntil`, delayUntil) : 0;
-    if (delayMs !== undefined) dueAt = Math.max(dueAt, now + delayMs);
-    const window = debounceOf(debounce, event, data);
-    if (window?.mode === 'd') dueAt = Math.max(dueAt, now + window.windowMs);
-
-    return {
-      id: id ?? newJobId(),
-      queue,
-      event,
-      data,
-      options: Object.keys(stored).length === 0 ? '' : JSON.stringify(stored),
-      priority: priority ?? 0,
-      dueAt: dueAt > now ? dueAt : 0,
-      debounce: window,
-      repeat,
-    };
-  }
-
-  private registerSchedule(job: Prepared): Promise<string> {
-    const options = job.options === '' ? {} : (JSON.parse(job.options) as JobOptions);
-    const repeat = job.repeat as RepeatOptions;
-    return this.scheduler.register(
-      job.queue,
-      job.event,
-      job.data,
-      {
-        ...options,
-        priority: job.priority,
-      },
-      repeat,
-      'emit',
-    );
-  }
-
-  /** Handler options that act at emit time, when this process has the handler. */
-  private emitDefaults(queue: string, event: string): JobOptions {
-    const { priority, delayMs, debounce } = this.policyOf(queue, event);
-    return { priority, delayMs, debounce };
-  }
-
   /** A handler's options over the TaskManager's defaults. */
   private policyOf(queue: string, event: string): HandlerOptions {
     const registered = this.handlers.get(`${queue}\u0000${event}`);
     return { ...this.options.defaults, ...registered?.options };
-  }
-
-  /** Stores jobs of one queue; resolves with the id standing for each. */
-  private async add(queue: string, jobs: Prepared[]): Promise<string[]> {
-    const keys = queueKeys(this.prefix, queue);
-    const ids: string[] = new Array(jobs.length);
-    let todo = jobs.map((job, i) => ({ job, i }));
-
-    for (let attempt = 0; todo.length > 0; attempt += 1) {
-      if (attempt === DEBOUNCE_TRIES) {
-        throw new RemqError(`debounce key of event '${todo[0].job.event}' kept changing`);
-      }
-      // Which job each debounce key holds now; the script checks it still does.
-      const seen = await Promise.all(
-        todo.map(({ job }) =>
-          job.debounce ? this.db.get(keys.debounce(job.debounce.key)) : null,
-        ),
-      );
-
-      const jobKeys: string[] = [];
-      const args: (string | number)[] = [Date.now()];
-      todo.forEach(({ job }, j) => {
-        const held = seen[j] ?? '';
-        jobKeys.push(
-          keys.job(job.id),
-          keys.logs(job.id),
-          job.debounce ? keys.debounce(job.debounce.key) : keys.meta,
-          held ? keys.job(held) : keys.meta,
-        );
-        args.push(job.id, job.event, job.data, job.options, job.priority, job.dueAt);
-        args.push(job.debounce?.mode ?? '', job.debounce?.windowMs ?? 0, held);
-      });
-
-      const results = await scripts.addJobs.run<(string | null)[]>(
-        this.db,
-        [
-          keys.stream,
-          keys.lane,
-          keys.prioritized,
-          keys.delayed,
-          keys.meta,
-          keys.completed,
-          keys.failed,
-          ...jobKeys,
-        ],
-        args,
-      );
-      const again: typeof todo = [];
-      todo.forEach((item, j) => {
-        const id = results[j];
-        if (id === null) again.push(item);
-        else ids[item.i] = id;
-      });
-      todo = again;
-    }
-    return ids;
-  }
-
-  private async rememberQueue(queue: string): Promise<void> {
-    if (this.knownQueues.has(queue)) return;
-    await this.db.sadd(queuesKey(this.prefix), queue);
-    this.knownQueues.add(queue);
   }
 
   private route(job: Job): unknown {
