@@ -9,7 +9,7 @@ import { Janitor, type RetentionOptions } from './retention.js';
 import type { HandlerOptions, JobOptions, RedisClient } from './types.js';
 import { toJson } from './validate.js';
 
-export { describeError } from './failure-policy.js';
+
 
 export interface ProcessorOptions {
   /** Command connection. Each consumed queue opens one more, for blocking reads. */
@@ -131,11 +131,6 @@ export class Processor extends EventEmitter {
   async stop({ timeoutMs = 10_000 }: { timeoutMs?: number } = {}): Promise<void> {
     this.started = false;
     await Promise.all([...this.runners.values()].map((runner) => runner.stop(timeoutMs)));
-  }
-
-  /** Tells the consumer of `queue` that a job falls due at `at` (epoch ms). */
-  notifyDue(queue: string, at: number): void {
-    this.runners.get(queue)?.dueAt(at);
   }
 
   private async handleEntry(runner: QueueRunner, entry: StreamEntry): Promise<void> {
