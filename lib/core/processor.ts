@@ -9,8 +9,6 @@ import { Janitor, type RetentionOptions } from './retention.js';
 import type { HandlerOptions, JobOptions, RedisClient } from './types.js';
 import { toJson } from './validate.js';
 
-
-
 export interface ProcessorOptions {
   /** Command connection. Each consumed queue opens one more, for blocking reads. */
   db: RedisClient;

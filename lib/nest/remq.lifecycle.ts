@@ -1,32 +1,22 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-  type OnModuleDestroy,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 
 import { TaskManager, type DeadLetter, type Job } from '../core/index.js';
 import { RemqConnection } from './remq-connection.js';
-import { REMQ_CONNECTION, REMQ_OPTIONS } from './remq.constants.js';
-import type { RemqModuleOptions } from './remq-options.interface.js';
+import { REMQ_CONNECTION } from './remq.constants.js';
 
 /**
- * Ties the TaskManager to Nest's life cycle: consumers start once the
- * application has bootstrapped; on shutdown they stop first (in-flight jobs
- * get `shutdownTimeoutMs` to finish) and the connection closes last.
+ * Logs the TaskManager's failures through Nest's Logger, and closes the
+ * connection the module opened, last of all (RemqModule is global, so Nest
+ * shuts it down after every other module). Consumers start and stop in
+ * RemqWorkersModule.
  */
 @Injectable()
-export class RemqLifecycle
-  implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown
-{
+export class RemqLifecycle implements OnApplicationShutdown {
   private readonly logger = new Logger('RemqModule');
 
   constructor(
-    @Inject(REMQ_OPTIONS) private readonly options: RemqModuleOptions,
     @Inject(REMQ_CONNECTION) private readonly connection: RemqConnection,
-    private readonly tasks: TaskManager,
+    tasks: TaskManager,
   ) {
     if (connection.owned) this.logConnectionErrors();
     tasks.on('error', (error: unknown) => this.logger.error(describe(error)));
@@ -55,14 +45,6 @@ export class RemqLifecycle
       last = message;
       this.logger.error(`Redis connection: ${message}`);
     });
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    if (this.options.autoStart !== false) await this.tasks.start();
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    await this.tasks.stop({ timeoutMs: this.options.shutdownTimeoutMs ?? 10_000 });
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -6,6 +6,7 @@ import { JobExplorer } from './job-explorer.js';
 import { RemqConnection } from './remq-connection.js';
 import { REMQ_CONNECTION, REMQ_OPTIONS } from './remq.constants.js';
 import { RemqLifecycle } from './remq.lifecycle.js';
+import { RemqWorkersModule } from './remq-workers.module.js';
 import { messages } from './remq.messages.js';
 import type {
   RemqModuleAsyncOptions,
@@ -46,7 +47,7 @@ const sharedProviders: Provider[] = [
   RemqLifecycle,
 ];
 
-const exported = [TaskManager, Processor, RemqAdmin, REMQ_CONNECTION];
+const exported = [TaskManager, Processor, RemqAdmin, REMQ_CONNECTION, REMQ_OPTIONS];
 
 /**
  * The Nest face of REMQ: provides `TaskManager`, `Processor` and `RemqAdmin`
@@ -58,7 +59,7 @@ export class RemqModule {
     return {
       module: RemqModule,
       global: true,
-      imports: [DiscoveryModule],
+      imports: [DiscoveryModule, RemqWorkersModule],
       providers: [{ provide: REMQ_OPTIONS, useValue: options }, ...sharedProviders],
       exports: exported,
     };
@@ -68,7 +69,7 @@ export class RemqModule {
     return {
       module: RemqModule,
       global: true,
-      imports: [DiscoveryModule, ...(options.imports ?? [])],
+      imports: [DiscoveryModule, RemqWorkersModule, ...(options.imports ?? [])],
       providers: [...optionsProviders(options), ...sharedProviders],
       exports: exported,
     };

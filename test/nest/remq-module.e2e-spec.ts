@@ -6,6 +6,7 @@ import {
   Injectable,
   type INestApplication,
   UseFilters,
+  type OnModuleDestroy,
   Module,
   type CallHandler,
   type ExecutionContext,
@@ -306,6 +307,49 @@ describe('RemqModule', () => {
     await tasks.emit({ event: 'send-email', queue: 'emails', data: { to: 'e@x.io' } });
     await app.get(Inbox).until(1);
     await app.close();
+  });
+
+  it('on close, lets running jobs finish before other modules tear down', async () => {
+    const events: string[] = [];
+
+    @Injectable()
+    class Database implements OnModuleDestroy {
+      open = true;
+      onModuleDestroy() {
+        events.push('database closed');
+        this.open = false;
+      }
+    }
+
+    @Injectable()
+    class SlowJobs {
+      constructor(private readonly database: Database) {}
+
+      @OnJob('slow', 'shutdown')
+      async run() {
+        events.push('job started');
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        events.push(
+          this.database.open ? 'job saw the database open' : 'job saw it closed',
+        );
+      }
+    }
+
+    const moduleRef = await Test.createTestingModule({
+      imports: [RemqModule.forRoot({ connection: REDIS_URL, prefix })],
+      providers: [Database, SlowJobs],
+    }).compile();
+    const app = await start(moduleRef);
+    await app.get(TaskManager).emit({ event: 'slow', queue: 'shutdown' });
+    await eventually(async () => expect(events).toContain('job started'));
+
+    await app.close();
+
+    expect(events).toEqual([
+      'job started',
+      'job saw the database open',
+      'database closed',
+    ]);
   });
 
   it('closes every Redis connection it opened on close()', async () => {
