@@ -6,3 +6,13 @@ import type { RedisClient } from './types.js';
 export function duplicateClient(db: RedisClient): RedisClient {
   return db.isCluster ? (db as Cluster).duplicate() : (db as Redis).duplicate();
 }
+
+/**
+ * Drops a connection's socket at once so ioredis reconnects and resends what
+ * was pending. NOTE: a graceful close would wait for the dead peer forever.
+ */
+export function dropSocket(client: RedisClient): void {
+  const socket = (client as { stream?: { destroy?: () => void } }).stream;
+  if (!client.isCluster && typeof socket?.destroy === 'function') socket.destroy();
+  else client.disconnect(true);
+}

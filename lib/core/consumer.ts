@@ -1,10 +1,11 @@
 import { EventEmitter } from 'node:events';
-import { hostname } from 'node:os';
 
 import { Batcher } from './batcher.js';
-import { duplicateClient } from './connection.js';
+import { dropSocket, duplicateClient } from './connection.js';
 import type { ConsumerOptions, StreamEntry } from './consumer.types.js';
+import { defaultConsumerId } from './ids.js';
 import { Reclaimer } from './reclaimer.js';
+import { toEntries } from './stream-entries.js';
 import type { RedisClient } from './types.js';
 
 export type {
@@ -14,16 +15,8 @@ export type {
   StreamEntry,
 } from './consumer.types.js';
 
-let consumers = 0;
-
 /** How long past its own timeout a blocking read may stay silent. */
 const WATCHDOG_GRACE_MS = 1000;
-
-/** Default consumer name: stable for the life of this process. */
-export function defaultConsumerId(): string {
-  consumers += 1;
-  return `${hostname()}:${process.pid}:${consumers}`;
-}
 
 /**
  * Reads streams through a consumer group and calls a handler per entry, at
@@ -370,25 +363,4 @@ export class Consumer extends EventEmitter {
     if (this.listenerCount('error') > 0) this.emit('error', error);
     else process.emitWarning(error instanceof Error ? error : String(error));
   }
-}
-
-/** Flattens an XREADGROUP reply; a deleted entry comes with no fields. */
-export function toEntries(
-  reply: [string, [string, string[] | null][]][] | null,
-): StreamEntry[] {
-  const entries: StreamEntry[] = [];
-  for (const [stream, items] of reply ?? []) {
-    for (const [id, fields] of items) entries.push({ stream, id, fields: fields ?? [] });
-  }
-  return entries;
-}
-
-/**
- * Drops a connection's socket at once so ioredis reconnects and resends what
- * was pending. NOTE: a graceful close would wait for the dead peer forever.
- */
-function dropSocket(client: RedisClient): void {
-  const socket = (client as { stream?: { destroy?: () => void } }).stream;
-  if (!client.isCluster && typeof socket?.destroy === 'function') socket.destroy();
-  else client.disconnect(true);
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 
 const processTag = randomBytes(5).toString('hex');
 let sequence = 0;
@@ -10,4 +11,12 @@ let sequence = 0;
 export function newJobId(): string {
   sequence = (sequence + 1) % 0x100000000;
   return `${Date.now().toString(36)}-${processTag}-${sequence.toString(36)}`;
+}
+
+let consumers = 0;
+
+/** Default consumer name: stable for the life of this process. */
+export function defaultConsumerId(): string {
+  consumers += 1;
+  return `${hostname()}:${process.pid}:${consumers}`;
 }

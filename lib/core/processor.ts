@@ -157,7 +157,8 @@ export class Processor extends EventEmitter {
       data.length > this.maxResultBytes / 3 &&
       Buffer.byteLength(data) > this.maxResultBytes
     ) {
-      const why = `job ${jobId} data is ${Buffer.byteLength(data)} bytes, over the cap of ${this.maxResultBytes}`;
+      const bytes = Buffer.byteLength(data);
+      const why = `job ${jobId} data is ${bytes} bytes, over the cap of ${this.maxResultBytes}`;
       return this.deadLetter(runner, entry, jobId, why, '');
     }
     let job: Job;

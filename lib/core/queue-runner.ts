@@ -1,12 +1,12 @@
 import { Batcher } from './batcher.js';
 import {
   Consumer,
-  toEntries,
   type ConsumerSettings,
   type PollResult,
   type StreamEntry,
 } from './consumer.js';
 import { GROUP, type QueueKeys } from './keys.js';
+import { toEntries } from './stream-entries.js';
 import type { Janitor } from './retention.js';
 import { scripts } from './scripts/index.js';
 import type { RedisClient } from './types.js';
