@@ -184,7 +184,11 @@ export class Processor extends EventEmitter {
       await this.options.onScheduledRun(job, schedule).catch((error) => this.fail(error));
     }
     this.emit('active', job);
-    const policy = { ...this.options.policy?.(job), ...job.options };
+    const handlerPolicy = this.options.policy?.(job) ?? EMPTY_OPTIONS;
+    const policy =
+      job.options === EMPTY_OPTIONS
+        ? handlerPolicy
+        : { ...handlerPolicy, ...job.options };
     let result: unknown;
     let text: string;
     try {

@@ -45,6 +45,8 @@ type Listener<E extends keyof TaskManagerEvents> = (
   ...args: TaskManagerEvents[E]
 ) => void;
 
+const NO_OPTIONS: HandlerOptions = Object.freeze({});
+
 const LIFECYCLE_EVENTS: (keyof TaskManagerEvents)[] = [
   'active',
   'completed',
@@ -84,7 +86,8 @@ export interface RegisterInput<T = unknown, C extends object = object> {
 
 interface Registered {
   handler: Handler<never, object>;
-  options: HandlerOptions;
+  /** The handler's options over the TaskManager's defaults, merged once. */
+  policy: HandlerOptions;
 }
 
 /** The job has an event no handler is registered for in this process. */
@@ -195,7 +198,7 @@ export class TaskManager<C extends object = object> {
 
     this.handlers.set(key, {
       handler: input.handler as unknown as Handler<never, object>,
-      options,
+      policy: { ...this.options.defaults, ...options },
     });
     await this.writer.rememberQueue(queue);
     const concurrency = options.concurrency ?? this.options.defaults?.concurrency;
@@ -261,7 +264,7 @@ export class TaskManager<C extends object = object> {
   /** A handler's options over the TaskManager's defaults. */
   private policyOf(queue: string, event: string): HandlerOptions {
     const registered = this.handlers.get(`${queue}\u0000${event}`);
-    return { ...this.options.defaults, ...registered?.options };
+    return registered?.policy ?? this.options.defaults ?? NO_OPTIONS;
   }
 
   private route(job: Job): unknown {
