@@ -141,7 +141,7 @@ export class Processor extends EventEmitter {
       return this.deadLetter(runner, entry, '', 'entry has no job id (field j)', detail);
     }
 
-    const row = await runner.activate.add(jobId);
+    const row = await runner.activation(entry, jobId);
     if (row === null) {
       return this.deadLetter(runner, entry, jobId, `job ${jobId} has no record`, '');
     }

@@ -55,6 +55,8 @@ export class QueueRunner {
   private readonly settling = new Set<Promise<void>>();
   onError: (error: unknown) => void = () => undefined;
   private lastSweep = 0;
+  /** Jobs that fetch-jobs marked processing as it delivered them. */
+  private readonly prefetched = new WeakMap<StreamEntry, Activated>();
 
   constructor(
     private readonly db: RedisClient,
@@ -91,6 +93,17 @@ export class QueueRunner {
   /** Jobs running, or finished and being recorded. */
   get active(): number {
     return this.consumer.active + this.settling.size;
+  }
+
+  /**
+   * Marks the job of a delivered entry processing and returns what its
+   * handler needs; free for entries from fetch-jobs, which did it already.
+   */
+  activation(entry: StreamEntry, jobId: string): Activated | Promise<Activated> {
+    const row = this.prefetched.get(entry);
+    if (row === undefined) return this.activate.add(jobId);
+    this.prefetched.delete(entry);
+    return row;
   }
 
   /** Keeps a recording in flight in view, so `stop` can wait for it. */
@@ -147,18 +160,22 @@ export class QueueRunner {
     if (!this.dirty) return { entries: [], blockMs };
 
     const { keys } = this;
-    const [paused, reply] = await scripts.fetchJobs.run<
-      [number, Parameters<typeof toEntries>[0]]
+    const [paused, reply, rows] = await scripts.fetchJobs.run<
+      [number, Parameters<typeof toEntries>[0], (Activated | 0)[] | undefined]
     >(
       this.db,
       [keys.stream, keys.lane, keys.prioritized, keys.meta],
-      [GROUP, this.consumer.consumerId, count],
+      [GROUP, this.consumer.consumerId, count, keys.job(''), Date.now()],
     );
     // Paused: listen only for the resume signal, and look again after blockMs.
     if (paused === 1) return { entries: [], blockMs, streams: [keys.lane] };
 
     const entries = toEntries(reply);
     if (entries.length === 0) this.dirty = false;
+    entries.forEach((entry, i) => {
+      const row = rows?.[i];
+      if (row !== 0 && row !== undefined) this.prefetched.set(entry, row);
+    });
     return { entries, blockMs };
   }
 

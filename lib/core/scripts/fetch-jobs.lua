@@ -4,14 +4,34 @@
   prioritized jobs at or below 0. Prioritized jobs are appended to the lane
   and read from it here, so they are delivered (pending, claimable) exactly
   as stream entries are. Nothing is delivered while the queue is paused.
+  Each delivered job is marked processing in the same call (see activate), so
+  a job costs no round trip between its delivery and its handler.
 
   KEYS[1..4]  ready stream, lane, prioritized set, meta hash
-  ARGV[1..3]  consumer group, consumer name, most entries to deliver
+  ARGV[1..5]  consumer group, consumer name, most entries to deliver, the
+              prefix of job record keys (same hash tag), now (epoch ms)
 
-  Returns { paused (0/1), XREADGROUP-shaped reply or false }.
+  Returns { paused (0/1), XREADGROUP-shaped reply or false, per delivered
+  entry in reply order what activate returns, or 0 for an entry that names
+  no job }.
 ]]
+--@include activate
 local stream, lane, prioritized, meta = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local group, consumer, count = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local jobPrefix, now = ARGV[4], ARGV[5]
+
+local function delivered(reply)
+  local jobs = {}
+  for _, item in ipairs(reply[1][2]) do
+    local fields = item[2]
+    if fields[1] == 'j' then
+      jobs[#jobs + 1] = activate(jobPrefix .. fields[2], now)
+    else
+      jobs[#jobs + 1] = 0
+    end
+  end
+  return { 0, reply, jobs }
+end
 
 if redis.call('HGET', meta, 'paused') == '1' then return { 1, false } end
 
@@ -19,7 +39,7 @@ local ids = redis.call('ZRANGEBYSCORE', prioritized, '-inf', '(0', 'LIMIT', 0, c
 if #ids == 0 then
   local ready = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', count,
     'STREAMS', stream, '>')
-  if ready then return { 0, ready } end
+  if ready then return delivered(ready) end
   ids = redis.call('ZRANGEBYSCORE', prioritized, 0, '+inf', 'LIMIT', 0, count)
   if #ids == 0 then return { 0, false } end
 end
@@ -29,5 +49,5 @@ for _, id in ipairs(ids) do
   redis.call('XADD', lane, '*', 'j', id)
 end
 -- a few more than appended, so wake-up signals read along do not crowd them out
-return { 0, redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', #ids + 16,
-  'STREAMS', lane, '>') }
+return delivered(redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', #ids + 16,
+  'STREAMS', lane, '>'))
