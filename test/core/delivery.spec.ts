@@ -149,6 +149,42 @@ describe('delivery through crashes and faults', () => {
     expect(attempts).toEqual([1, 2]);
   });
 
+  it('removes finished entries from the stream, never a pending or undelivered one', async () => {
+    const tm = env.manager({ consumer: { concurrency: 20 } });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const runs = new Map<number, number>();
+    await tm.registerHandler<number>({
+      event: 'e',
+      handler: async (job) => {
+        runs.set(job.data, (runs.get(job.data) ?? 0) + 1);
+        if (job.data === 100) await held;
+      },
+    });
+    const ids = await tm.emitBulk(
+      Array.from({ length: 300 }, (_, n) => ({ event: 'e', data: n })),
+    );
+    await tm.start();
+
+    // Batches finish in full around the held job: below it, above it, and
+    // while undelivered entries still wait behind the group's position.
+    await eventually(async () => expect(runs.size).toBe(300), 5000);
+    await eventually(async () => {
+      const stats = await tm.admin.getQueueStats('default');
+      expect(stats).toMatchObject({ waiting: 0, processing: 1, completed: 299 });
+      expect(await env.db.xlen(stream())).toBe(1);
+    });
+
+    release();
+    await tm.waitUntilIdle();
+    expect(await env.db.xlen(stream())).toBe(0);
+    expect([...runs.values()].every((count) => count === 1)).toBe(true);
+    const states = await Promise.all(
+      ids.map(async (id) => (await tm.admin.getJob('default', id))?.state),
+    );
+    expect(new Set(states)).toEqual(new Set(['completed']));
+  });
+
   it('stop lets jobs in flight finish and emit, and leaves the rest for others', async () => {
     const tm = env.manager({ consumer: { concurrency: 2, claim: { minIdleMs: 100 } } });
     const finished: number[] = [];

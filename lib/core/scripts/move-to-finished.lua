@@ -30,8 +30,59 @@ local q = { stream = KEYS[1], lane = KEYS[2], prioritized = KEYS[3], delayed = K
 local completedSet, failedSet, dlq = KEYS[6], KEYS[7], KEYS[8]
 local group, now = ARGV[1], ARGV[2]
 local nextKey = 9
--- acknowledged entries are deleted together at the end: one XDEL per stream
+-- Entries of runs are acknowledged together at the end, and every entry
+-- acknowledged here is then removed from its stream (see removeSettled).
+local acks = { [q.stream] = {}, [q.lane] = {} }
 local done = { [q.stream] = {}, [q.lane] = {} }
+-- ZADD arguments of the jobs completed here
+local completed = {}
+
+local function idParts(id)
+  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
+  return tonumber(ms), tonumber(seq)
+end
+
+local function idBelow(a, b)
+  local am, as = idParts(a)
+  local bm, bs = idParts(b)
+  return am < bm or (am == bm and as < bs)
+end
+
+-- The lowest entry id of `stream` that may still matter to the group: its
+-- oldest pending entry, or else its last delivered one. Every entry below it
+-- has been delivered and acknowledged. nil when the stream or group is gone.
+local function settledBelow(stream)
+  local ok, groups = pcall(redis.call, 'XINFO', 'GROUPS', stream)
+  if not ok then return nil end
+  for _, info in ipairs(groups) do
+    local g = {}
+    for i = 1, #info, 2 do g[info[i]] = info[i + 1] end
+    if g['name'] == group then
+      if tonumber(g['pending']) == 0 then return g['last-delivered-id'] end
+      return redis.call('XPENDING', stream, group)[2]
+    end
+  end
+  return nil
+end
+
+-- Removes acknowledged entries. In a large batch, those below settledBelow
+-- go with one cheap trim from the head (the usual case, as jobs finish
+-- roughly in order); the rest, and a small batch, one by one.
+local function removeSettled(stream, entries)
+  if #entries == 0 then return end
+  local bound = #entries >= 16 and settledBelow(stream)
+  local rest = entries
+  if bound then
+    redis.call('XTRIM', stream, 'MINID', bound)
+    rest = {}
+    for _, id in ipairs(entries) do
+      if not idBelow(id, bound) then rest[#rest + 1] = id end
+    end
+  end
+  for i = 1, #rest, 1000 do
+    redis.call('XDEL', stream, unpack(rest, i, math.min(i + 999, #rest)))
+  end
+end
 
 local function rememberError(record, attempt, message)
   local errors = cjson.decode(redis.call('HGET', record, 'errors') or '[]')
@@ -86,7 +137,7 @@ for a = 3, #ARGV, 8 do
     local f = redis.call('HMGET', record, 'state', 'attempt')
     local current = f[1] == 'processing' and f[2] == ours
     if current or f[1] ~= 'processing' then
-      redis.call('XACK', stream, group, entry)
+      table.insert(acks[stream], entry)
       table.insert(done[stream], entry)
     end
     if current then
@@ -97,7 +148,8 @@ for a = 3, #ARGV, 8 do
         else
           redis.call('HSET', record, 'state', 'completed', 'finishedAt', now)
         end
-        redis.call('ZADD', completedSet, now, id)
+        completed[#completed + 1] = now
+        completed[#completed + 1] = id
       else
         rememberError(record, ours, text)
         if detail ~= '' then redis.call('HSET', record, 'stack', detail) end
@@ -114,10 +166,14 @@ for a = 3, #ARGV, 8 do
   recorded[#recorded + 1] = outcome
 end
 
-for stream, entries in pairs(done) do
+for stream, entries in pairs(acks) do
   for i = 1, #entries, 1000 do
-    redis.call('XDEL', stream, unpack(entries, i, math.min(i + 999, #entries)))
+    redis.call('XACK', stream, group, unpack(entries, i, math.min(i + 999, #entries)))
   end
 end
+for i = 1, #completed, 1000 do
+  redis.call('ZADD', completedSet, unpack(completed, i, math.min(i + 999, #completed)))
+end
+for stream, entries in pairs(done) do removeSettled(stream, entries) end
 
 return { redis.call('ZCARD', completedSet), redis.call('ZCARD', failedSet), recorded }
