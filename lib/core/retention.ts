@@ -24,7 +24,8 @@ const DEFAULTS = {
   failed: { count: 10_000, ageMs: 7 * 24 * HOUR },
 };
 const AGE_CHECK_EVERY_MS = 60_000;
-const CHUNK = 500;
+/** Most records one trim call deletes, so no call blocks Redis for long. */
+const CHUNK = 1000;
 
 type Finished = 'completed' | 'failed';
 
@@ -80,29 +81,15 @@ export class Janitor {
     this.busy.add(set);
     try {
       const { count, ageMs } = this.policy[which];
-      const size = await this.db.zcard(set);
-      const excess = size - count;
-      const ids = new Set(excess > 0 ? await this.db.zrange(set, 0, excess - 1) : []);
-      const aged = await this.db.zrangebyscore(
-        set,
-        '-inf',
-        now - ageMs,
-        'LIMIT',
-        0,
-        1000,
-      );
-      aged.forEach((id) => ids.add(id));
-
       let removed = 0;
-      const all = [...ids];
-      for (let i = 0; i < all.length; i += CHUNK) {
-        const chunk = all.slice(i, i + CHUNK);
-        const jobKeys = chunk.flatMap((id) => [keys.job(id), keys.logs(id)]);
-        removed += await scripts.removeJobs.run<number>(
+      for (;;) {
+        const batch = await scripts.trimFinished.run<number>(
           this.db,
-          [set, ...jobKeys],
-          chunk,
+          [set],
+          [keys.job(''), keys.logs(''), count, now - ageMs, CHUNK],
         );
+        removed += batch;
+        if (batch < CHUNK) break;
       }
       return removed;
     } catch (error) {

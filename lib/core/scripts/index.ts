@@ -52,5 +52,5 @@ export const scripts = {
   removeSchedule: load('remove-schedule'),
   moveToProcessing: load('move-to-processing'),
   moveToFinished: load('move-to-finished'),
-  removeJobs: load('remove-jobs'),
+  trimFinished: load('trim-finished'),
 };
