@@ -6,7 +6,6 @@ import {
   type StreamEntry,
 } from './consumer.js';
 import { GROUP, type QueueKeys } from './keys.js';
-import { toEntries } from './stream-entries.js';
 import type { Janitor } from './retention.js';
 import { scripts } from './scripts/index.js';
 import type { RedisClient } from './types.js';
@@ -29,6 +28,15 @@ export type Activated =
   | null
   | [state: string]
   | [string, string, string, string, number, string, string, string];
+
+/**
+ * Replaces lone UTF-16 surrogates (an error message may hold any string):
+ * JSON.stringify writes them as \u escapes that Redis's cjson rejects.
+ */
+function wellFormed(text: string): string {
+  return text === '' ? text : text.replace(LONE_SURROGATE, '\uFFFD');
+}
+const LONE_SURROGATE = /\p{Cs}/gu;
 
 /** Delayed jobs are checked at least this often, in case a wake-up went elsewhere. */
 const DUE_CHECK_EVERY_MS = 30_000;
@@ -160,8 +168,8 @@ export class QueueRunner {
     if (!this.dirty) return { entries: [], blockMs };
 
     const { keys } = this;
-    const [paused, reply, rows] = await scripts.fetchJobs.run<
-      [number, Parameters<typeof toEntries>[0], (Activated | 0)[] | undefined]
+    const [paused, stream, delivered] = await scripts.fetchJobs.run<
+      [number, string?, string?]
     >(
       this.db,
       [keys.stream, keys.lane, keys.prioritized, keys.meta],
@@ -169,12 +177,16 @@ export class QueueRunner {
     );
     // Paused: listen only for the resume signal, and look again after blockMs.
     if (paused === 1) return { entries: [], blockMs, streams: [keys.lane] };
+    if (stream === undefined || delivered === undefined) {
+      this.dirty = false;
+      return { entries: [], blockMs };
+    }
 
-    const entries = toEntries(reply);
-    if (entries.length === 0) this.dirty = false;
-    entries.forEach((entry, i) => {
-      const row = rows?.[i];
-      if (row !== 0 && row !== undefined) this.prefetched.set(entry, row);
+    const rows = JSON.parse(delivered) as [string, string[], Activated | false | 0][];
+    const entries = rows.map(([id, fields, job]) => {
+      const entry: StreamEntry = { stream, id, fields };
+      if (job !== 0) this.prefetched.set(entry, job === false ? null : job);
+      return entry;
     });
     return { entries, blockMs };
   }
@@ -209,21 +221,25 @@ export class QueueRunner {
 
   private async record(outcomes: Outcome[]): Promise<boolean[]> {
     const { keys } = this;
-    const jobKeys: string[] = [];
-    const args: (string | number)[] = [GROUP, Date.now()];
-    for (const { kind, entry, jobId, text, detail, dueAt, attempt } of outcomes) {
-      if (jobId !== '') jobKeys.push(keys.job(jobId));
-      const onLane = entry.stream === keys.lane ? '1' : '0';
-      args.push(kind, onLane, entry.id, jobId, text, detail, dueAt, attempt);
+    const items: string[][] = [];
+    for (const outcome of outcomes) {
+      const { kind, entry, jobId, dueAt, attempt } = outcome;
+      const text = wellFormed(outcome.text);
+      const detail = wellFormed(outcome.detail);
+      const head = entry.stream === keys.lane ? `${kind}1` : `${kind}0`;
+      const run = String(attempt);
+      if (kind === 'c') items.push([head, entry.id, jobId, run, text]);
+      else if (kind === 'r')
+        items.push([head, entry.id, jobId, run, text, detail, String(dueAt)]);
+      else if (kind === 'f') items.push([head, entry.id, jobId, run, text, detail]);
+      else if (kind === 'b') items.push([head, entry.id, jobId, text, detail]);
+      else items.push([head, entry.id]);
     }
+    const args = [GROUP, Date.now(), keys.job(''), JSON.stringify(items)];
 
     const [completed, failed, recorded] = await scripts.moveToFinished.run<
       [number, number, number[]]
-    >(
-      this.db,
-      [...keys.enqueueKeys, keys.completed, keys.failed, keys.dlq, ...jobKeys],
-      args,
-    );
+    >(this.db, [...keys.enqueueKeys, keys.completed, keys.failed, keys.dlq], args);
     for (const { kind, dueAt } of outcomes)
       if (kind === 'r' && dueAt > 0) this.dueAt(dueAt);
     this.janitor.afterFinish(keys, completed, failed);

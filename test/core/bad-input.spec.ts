@@ -122,6 +122,30 @@ describe('policy interplay', () => {
     expect(record?.errors[0].at).toBeInstanceOf(Date);
   });
 
+  it('records an error message holding a lone surrogate, and goes on', async () => {
+    const tm = env.manager();
+    await tm.registerHandler<string>({
+      event: 'e',
+      handler: (job) => {
+        if (job.data === 'bad') throw new Error('broken \ud800 text');
+        return `ok \udfff`;
+      },
+    });
+    await tm.start();
+    const bad = await tm.emit({ event: 'e', data: 'bad', options: { retryCount: 1 } });
+    const good = await tm.emit({ event: 'e', data: 'good' });
+    await tm.waitUntilIdle();
+
+    const failed = await tm.admin.getJob('default', bad);
+    expect(failed?.state).toBe('failed');
+    expect(failed?.errors.map(({ message }) => message)).toEqual([
+      'broken \ufffd text',
+      'broken \ufffd text',
+    ]);
+    const completed = await tm.admin.getJob('default', good);
+    expect(completed).toMatchObject({ state: 'completed', result: 'ok \udfff' });
+  });
+
   it('shows when a delayed job is due', async () => {
     const tm = env.manager();
     const due = Date.now() + 60_000;

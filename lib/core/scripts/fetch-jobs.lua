@@ -11,9 +11,10 @@
   ARGV[1..5]  consumer group, consumer name, most entries to deliver, the
               prefix of job record keys (same hash tag), now (epoch ms)
 
-  Returns { paused (0/1), XREADGROUP-shaped reply or false, per delivered
-  entry in reply order what activate returns, or 0 for an entry that names
-  no job }.
+  Returns { 1 } while paused, { 0 } when nothing is deliverable, otherwise
+  { 0, the stream read, JSON array with per delivered entry: [ entry id,
+  fields, what activate returned or 0 for an entry that names no job ] }.
+  One JSON string, not nested replies: far cheaper for the client to decode.
 ]]
 --@include activate
 local stream, lane, prioritized, meta = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
@@ -21,19 +22,17 @@ local group, consumer, count = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local jobPrefix, now = ARGV[4], ARGV[5]
 
 local function delivered(reply)
-  local jobs = {}
+  local out = {}
   for _, item in ipairs(reply[1][2]) do
     local fields = item[2]
-    if fields[1] == 'j' then
-      jobs[#jobs + 1] = activate(jobPrefix .. fields[2], now)
-    else
-      jobs[#jobs + 1] = 0
-    end
+    local job = 0
+    if fields[1] == 'j' then job = activate(jobPrefix .. fields[2], now) end
+    out[#out + 1] = { item[1], fields, job }
   end
-  return { 0, reply, jobs }
+  return { 0, reply[1][1], cjson.encode(out) }
 end
 
-if redis.call('HGET', meta, 'paused') == '1' then return { 1, false } end
+if redis.call('HGET', meta, 'paused') == '1' then return { 1 } end
 
 local ids = redis.call('ZRANGEBYSCORE', prioritized, '-inf', '(0', 'LIMIT', 0, count)
 if #ids == 0 then
@@ -41,7 +40,7 @@ if #ids == 0 then
     'STREAMS', stream, '>')
   if ready then return delivered(ready) end
   ids = redis.call('ZRANGEBYSCORE', prioritized, 0, '+inf', 'LIMIT', 0, count)
-  if #ids == 0 then return { 0, false } end
+  if #ids == 0 then return { 0 } end
 end
 
 for _, id in ipairs(ids) do

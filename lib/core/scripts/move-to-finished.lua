@@ -5,21 +5,22 @@
 
   KEYS[1..8]  ready stream, lane, prioritized set, delayed set, meta hash,
               completed set, failed set, dead-letter stream
-  KEYS[9 ...] record of each item that names a job, in item order
 
   ARGV[1]  consumer group
   ARGV[2]  now, epoch ms
-    per item, from ARGV[3 + 8(i-1)]: kind, '1' if the entry is on the lane else
-           '0', entry id, job id or '', text, detail, due time (epoch ms), and
-           the attempt the outcome is of (0 for kinds 'b' and 'a')
-    kind 'c'  completed: text = result JSON or ''
-    kind 'r'  failed, to be retried: text = error message, detail = stack;
-              the job is delayed until the due time, or waiting when 0
-    kind 'f'  failed for good: text = error message, detail = stack; a copy
-              of the job goes to the dead-letter stream
-    kind 'b'  a bad entry: text = reason, detail = the entry's fields as JSON;
-              dead-lettered, and its job (if any) failed with the reason
-    kind 'a'  acknowledge only (a duplicate delivery, a wake-up signal)
+  ARGV[3]  prefix of job record keys (same hash tag)
+  ARGV[4]  the items, as one JSON array (far cheaper to pass than thousands
+           of arguments): per item an array of its kind and where its entry
+           is ('0' ready stream, '1' lane) as one string, e.g. 'c0', then the
+           entry id and what the kind takes, all strings:
+    'c'  completed: job id, attempt, result JSON or ''
+    'r'  failed, to be retried: job id, attempt, error message, stack, due
+         time (epoch ms); the job is delayed until then, or waiting when 0
+    'f'  failed for good: job id, attempt, error message, stack; a copy of
+         the job goes to the dead-letter stream
+    'b'  a bad entry: job id or '', reason, the entry's fields as JSON;
+         dead-lettered, and its job (if any) failed with the reason
+    'a'  acknowledge only (a duplicate delivery, a wake-up signal): nothing
 
     Returns { size of completed set, size of failed set, per item 1 if its
   outcome was recorded, else 0 }.
@@ -28,8 +29,7 @@
 local q = { stream = KEYS[1], lane = KEYS[2], prioritized = KEYS[3], delayed = KEYS[4],
   meta = KEYS[5] }
 local completedSet, failedSet, dlq = KEYS[6], KEYS[7], KEYS[8]
-local group, now = ARGV[1], ARGV[2]
-local nextKey = 9
+local group, now, jobPrefix = ARGV[1], ARGV[2], ARGV[3]
 -- Entries of runs are acknowledged together at the end, and every entry
 -- acknowledged here is then removed from its stream (see removeSettled).
 local acks = { [q.stream] = {}, [q.lane] = {} }
@@ -107,15 +107,18 @@ local function deadLetter(record, id, entry, reason, message, fields)
 end
 
 local recorded = {}
-for a = 3, #ARGV, 8 do
-  local kind, onLane, entry, id = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
-  local text, detail, due, ours = ARGV[a + 4], ARGV[a + 5], tonumber(ARGV[a + 6]), ARGV[a + 7]
-  local record
-  if id ~= '' then
-    record = KEYS[nextKey]
-    nextKey = nextKey + 1
+for _, item in ipairs(cjson.decode(ARGV[4])) do
+  local kind, entry = string.sub(item[1], 1, 1), item[2]
+  local stream = string.sub(item[1], 2, 2) == '1' and q.lane or q.stream
+  local id, ours, text, detail, due = '', '0', '', '', 0
+  if kind == 'b' then
+    id, text, detail = item[3], item[4], item[5]
+  elseif kind ~= 'a' then
+    id, ours, text = item[3], item[4], item[5]
+    if kind ~= 'c' then detail = item[6] end
+    if kind == 'r' then due = tonumber(item[7]) end
   end
-  local stream = onLane == '1' and q.lane or q.stream
+  local record = id ~= '' and jobPrefix .. id or nil
   local outcome = 0
 
   if kind == 'a' or kind == 'b' then
