@@ -1,4 +1,4 @@
-import { RemqError, ValidationError } from './errors.js';
+import { ValidationError } from './errors.js';
 import { debounceOf } from './debounce.js';
 import { newJobId } from './ids.js';
 import { DEFAULT_QUEUE, queueKeys, queuesKey } from './keys.js';
@@ -21,9 +21,6 @@ interface Prepared {
   /** Emitted with a schedule: registered as one instead of stored as a job. */
   repeat?: RepeatOptions;
 }
-
-/** Tries of one emit whose debounce key keeps changing under it. */
-const DEBOUNCE_TRIES = 10;
 
 /**
  * The write side of a TaskManager: validates jobs, applies the emit-time
@@ -145,50 +142,24 @@ export class JobWriter {
   }
 
   /** Stores jobs of one queue; resolves with the id standing for each. */
-  private async add(queue: string, jobs: Prepared[]): Promise<string[]> {
+  private add(queue: string, jobs: Prepared[]): Promise<string[]> {
     const keys = queueKeys(this.prefix, queue);
-    const ids: string[] = new Array(jobs.length);
-    let todo = jobs.map((job, i) => ({ job, i }));
-
-    for (let attempt = 0; todo.length > 0; attempt += 1) {
-      if (attempt === DEBOUNCE_TRIES) {
-        throw new RemqError(`debounce key of event '${todo[0].job.event}' kept changing`);
-      }
-      // Which job each debounce key holds now; the script checks it still does.
-      const seen = await Promise.all(
-        todo.map(({ job }) =>
-          job.debounce ? this.db.get(keys.debounce(job.debounce.key)) : null,
-        ),
-      );
-
-      const jobKeys: string[] = [];
-      const args: (string | number)[] = [Date.now()];
-      todo.forEach(({ job }, j) => {
-        const held = seen[j] ?? '';
-        jobKeys.push(
-          keys.job(job.id),
-          keys.logs(job.id),
-          job.debounce ? keys.debounce(job.debounce.key) : keys.meta,
-          held ? keys.job(held) : keys.meta,
-        );
-        args.push(job.id, job.event, job.data, job.options, job.priority, job.dueAt);
-        args.push(job.debounce?.mode ?? '', job.debounce?.windowMs ?? 0, held);
-      });
-
-      const results = await scripts.addJobs.run<(string | null)[]>(
-        this.db,
-        [...keys.enqueueKeys, keys.completed, keys.failed, ...jobKeys],
-        args,
-      );
-      const again: typeof todo = [];
-      todo.forEach((item, j) => {
-        const id = results[j];
-        if (id === null) again.push(item);
-        else ids[item.i] = id;
-      });
-      todo = again;
-    }
-    return ids;
+    const rows = jobs.map((job) => [
+      job.id,
+      job.event,
+      job.data,
+      job.options,
+      String(job.priority),
+      String(job.dueAt),
+      job.debounce?.mode ?? '',
+      String(job.debounce?.windowMs ?? 0),
+      job.debounce?.key ?? '',
+    ]);
+    return scripts.addJobs.run<string[]>(
+      this.db,
+      [...keys.enqueueKeys, keys.completed, keys.failed],
+      [Date.now(), keys.job(''), keys.logs(''), keys.debounce(''), JSON.stringify(rows)],
+    );
   }
 
   async rememberQueue(queue: string): Promise<void> {

@@ -41,10 +41,10 @@ export function checkName(field: string, value: unknown): string {
   }
   if (value.length > 256)
     throw new ValidationError(field, 'must be at most 256 characters');
-  if (/[{}\s\p{Cc}]/u.test(value)) {
+  if (/[{}\s\p{Cc}\p{Cs}]/u.test(value)) {
     throw new ValidationError(
       field,
-      'must not contain braces, white space or control characters',
+      'must not contain braces, white space, control characters or lone surrogates',
     );
   }
   return value;
@@ -169,8 +169,9 @@ function checkDebounce(field: string, value: unknown) {
       `must be 'throttle' or 'debounce', got ${String(value.mode)}`,
     );
   }
-  if (value.key !== undefined && (typeof value.key !== 'string' || value.key === '')) {
-    throw new ValidationError(`${field}.key`, 'must be a non-empty string');
+  const { key } = value;
+  if (key !== undefined && (typeof key !== 'string' || !/^\P{Cs}+$/u.test(key))) {
+    throw new ValidationError(`${field}.key`, 'must be a non-empty string, well-formed');
   }
 }
 

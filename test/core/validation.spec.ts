@@ -10,6 +10,17 @@ const invalid: [string, EmitInput | Record<string, unknown>, string][] = [
   ['a missing event', { data: 1 }, 'event'],
   ['an empty event', { event: '' }, 'event'],
   ['a queue with braces', { event: 'e', queue: 'a{b}' }, 'queue'],
+  ['an event with a lone surrogate', { event: 'e\ud800' }, 'event'],
+  [
+    'an id with a lone surrogate',
+    { event: 'e', options: { id: '\udc00' } },
+    'options.id',
+  ],
+  [
+    'a debounce key with a lone surrogate',
+    { event: 'e', options: { debounce: { windowMs: 100, key: 'k\ud800' } } },
+    'options.debounce.key',
+  ],
   ['BigInt data', { event: 'e', data: { n: 10n } }, 'data'],
   ['cyclic data', { event: 'e', data: cycle }, 'data'],
   [

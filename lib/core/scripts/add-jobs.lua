@@ -6,26 +6,25 @@
 
   KEYS[1..7]  ready stream, lane, prioritized set, delayed set, meta hash,
               completed set, failed set
-  per job i, from KEYS[8 + 4(i-1)]: record, logs, debounce key, record of
-              the job the debounce key held when the caller looked (or any
-              key when unused); throttle and debounce both need it, to tell a
-              kept job from one cancelled since
 
   ARGV[1]  now, epoch ms
-  per job i, from ARGV[2 + 9(i-1)]: id, event, data JSON or '', options JSON
-              or '', priority, due time in epoch ms (0: now), debounce mode
-              ('' none, 't' throttle, 'd' debounce), debounce window ms,
-              and the id the debounce key held when the caller looked ('')
+  ARGV[2..4]  prefixes of job record, job log and debounce keys (all in the
+              queue's hash tag, so the keys built here stay in its slot)
+  ARGV[5]  the jobs, as one JSON array (far cheaper to pass than thousands of
+           arguments); per job an array of strings: id, event, data JSON or
+           '', options JSON or '', priority, due time in epoch ms ('0': now),
+           debounce mode ('' none, 't' throttle, 'd' debounce), debounce
+           window ms, debounce key
 
-  Returns per job: the id of the job that stands for it (its own, or the one
-  an unfinished duplicate or a debounce window kept), or false when the
-  debounce key changed since the caller looked (the caller looks again).
+  Returns per job the id of the job that stands for it: its own, or the one
+  an unfinished duplicate or a debounce window kept.
 ]]
 --@include enqueue
 local q = { stream = KEYS[1], lane = KEYS[2], prioritized = KEYS[3], delayed = KEYS[4],
   meta = KEYS[5] }
 local completedSet, failedSet = KEYS[6], KEYS[7]
 local now = tonumber(ARGV[1])
+local jobPrefix, logsPrefix, debouncePrefix = ARGV[2], ARGV[3], ARGV[4]
 local results = {}
 
 local function isPending(state)
@@ -41,7 +40,7 @@ local function write(record, logs, id, event, data, opts, priority, due)
     redis.call('ZREM', failedSet, id)
   end
 
-    local fields = { 'event', event, 'createdAt', now }
+  local fields = { 'event', event, 'createdAt', now }
   if data ~= '' then table.insert(fields, 'data'); table.insert(fields, data) end
   if opts ~= '' then table.insert(fields, 'opts'); table.insert(fields, opts) end
   if priority ~= 0 then table.insert(fields, 'priority'); table.insert(fields, priority) end
@@ -49,22 +48,20 @@ local function write(record, logs, id, event, data, opts, priority, due)
   return true
 end
 
-for i = 1, (#KEYS - 7) / 4 do
-  local k = 8 + 4 * (i - 1)
-  local record, logs, dedupKey, keptRecord = KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]
-  local a = 2 + 9 * (i - 1)
-  local id, event, data, opts = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
-  local priority, due = tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5])
-  local mode, windowMs, seen = ARGV[a + 6], ARGV[a + 7], ARGV[a + 8]
+for i, job in ipairs(cjson.decode(ARGV[5])) do
+  local id, event, data, opts = job[1], job[2], job[3], job[4]
+  local priority, due = tonumber(job[5]), tonumber(job[6])
+  local mode, windowMs = job[7], job[8]
+  local record, logs = jobPrefix .. id, logsPrefix .. id
 
   if mode == '' then
     results[i] = id
   else
+    local dedupKey = debouncePrefix .. job[9]
     local kept = redis.call('GET', dedupKey)
+    local keptRecord = kept and jobPrefix .. kept
     local keptState = kept and redis.call('HGET', keptRecord, 'state')
-    if (kept or '') ~= seen then
-      results[i] = false
-    elseif mode == 't' and keptState then
+    if mode == 't' and keptState then
       -- throttle: the first job of the window wins, unless it was cancelled
       results[i] = kept
     elseif mode == 't' then
@@ -86,9 +83,7 @@ for i = 1, (#KEYS - 7) / 4 do
     end
   end
 
-  if results[i] == id and not write(record, logs, id, event, data, opts, priority, due) then
-    results[i] = id
-  end
+  if results[i] == id then write(record, logs, id, event, data, opts, priority, due) end
 end
 
 return results

@@ -92,7 +92,7 @@ end
 
 local function deadLetter(record, id, entry, reason, message, fields)
   if record and redis.call('EXISTS', record) == 1 then
-        local f = redis.call('HMGET', record, 'event', 'attempt', 'data', 'opts', 'priority')
+    local f = redis.call('HMGET', record, 'event', 'attempt', 'data', 'opts', 'priority')
     f[1] = f[1] or ''
     redis.call('HSET', record, 'state', 'failed', 'finishedAt', now)
     redis.call('ZADD', failedSet, now, id)
