@@ -347,6 +347,32 @@ describe('policies', () => {
       expect((await tm.admin.getQueueStats('default')).deadLettered).toBe(0);
     });
 
+    it('cancels a job waiting again after a retry, long after it was created', async () => {
+      const tm = env.manager();
+      let runs = 0;
+      await tm.registerHandler({
+        event: 'e',
+        handler: () => {
+          runs += 1;
+          throw new Error('fails');
+        },
+      });
+      await tm.start();
+      const failed = next(tm, 'failed');
+      const id = await tm.emit({ event: 'e' });
+      await failed;
+      await tm.stop();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+
+      expect(await tm.admin.retryJob('default', id)).toBe(true);
+      expect(await tm.admin.cancelJob('default', id)).toBe(true);
+      expect(await env.db.xlen(`{${env.prefix}:default}:stream`)).toBe(0);
+      await tm.start();
+      await tm.waitUntilIdle();
+      expect(runs).toBe(1);
+      expect((await tm.admin.getQueueStats('default')).deadLettered).toBe(0);
+    });
+
     it('purges the dead-letter queue', async () => {
       const tm = env.manager();
       await tm.emitBulk([{ event: 'nobody' }, { event: 'nobody' }]);

@@ -8,14 +8,14 @@
 
   Returns 1 when cancelled, 0 when the job was not waiting or delayed.
 ]]
+--@include waiting-entry
 local stream, prioritized, delayed, record, logs = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local id = ARGV[1]
 
 local state = redis.call('HGET', record, 'state')
 if state ~= 'waiting' and state ~= 'delayed' then return 0 end
 
-local entry = redis.call('HGET', record, 'entry')
-if entry then redis.call('XDEL', stream, entry) end
+deleteEntry(stream, record)
 redis.call('ZREM', prioritized, id)
 redis.call('ZREM', delayed, id)
 redis.call('DEL', record, logs)

@@ -7,6 +7,7 @@
   are gone new ones of priority 0 queue behind them, keeping FIFO. When the
   set was empty, a wake-up signal on the lane makes an idle consumer look.
 ]]
+--@include waiting-entry
 local SEQ_SPAN = 4294967296
 
 -- Whether the queue is paused, and whether jobs of priority 0 are held in
@@ -25,8 +26,13 @@ local function enqueue(q, record, id, priority, extra)
   local fields = extra or {}
   if priority == 0 and not paused and not held then
     local entry = redis.call('XADD', q.stream, '*', 'j', id)
+    local createdAt
+    for i = 1, #fields, 2 do
+      if fields[i] == 'createdAt' then createdAt = fields[i + 1] end
+    end
+    createdAt = createdAt or redis.call('HGET', record, 'createdAt')
     table.insert(fields, 'state'); table.insert(fields, 'waiting')
-    table.insert(fields, 'entry'); table.insert(fields, entry)
+    table.insert(fields, 'entry'); table.insert(fields, entryField(entry, createdAt))
     redis.call('HSET', record, unpack(fields))
     return
   end

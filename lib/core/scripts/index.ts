@@ -33,12 +33,17 @@ function read(name: string): string {
   return readFileSync(new URL(`./${name}.lua`, import.meta.url), 'utf8');
 }
 
-/** Loads a script, replacing each `--@include name` line with `name.lua`. */
+/** A script's text, each `--@include name` line replaced by `name.lua`'s, once. */
+function expand(name: string, included: Set<string>): string {
+  return read(name).replace(/^--@include ([\w-]+)$/gm, (_, part: string) => {
+    if (included.has(part)) return '';
+    included.add(part);
+    return expand(part, included);
+  });
+}
+
 function load(name: string): Script {
-  const lua = read(name).replace(/^--@include ([\w-]+)$/gm, (_, part: string) =>
-    read(part),
-  );
-  return new Script(name, lua);
+  return new Script(name, expand(name, new Set()));
 }
 
 export const scripts = {

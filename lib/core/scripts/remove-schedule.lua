@@ -10,6 +10,7 @@
   Returns 1 when removed, 0 when there was no such schedule, false when the
   schedule changed since the caller looked (look again).
 ]]
+--@include waiting-entry
 local stream, prioritized, delayed, schedules, record = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local key, seen = ARGV[1], ARGV[2]
 
@@ -23,8 +24,7 @@ if pending ~= '' then
   if state == 'waiting' or state == 'delayed' then
     redis.call('ZREM', delayed, pending)
     redis.call('ZREM', prioritized, pending)
-    local entry = redis.call('HGET', record, 'entry')
-    if entry then redis.call('XDEL', stream, entry) end
+    deleteEntry(stream, record)
     redis.call('DEL', record)
   end
 end

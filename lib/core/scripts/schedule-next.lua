@@ -49,8 +49,7 @@ else
   if state == 'delayed' or state == 'waiting' then
     redis.call('ZREM', q.delayed, pending)
     redis.call('ZREM', q.prioritized, pending)
-    local entry = redis.call('HGET', seenRecord, 'entry')
-    if entry then redis.call('XDEL', q.stream, entry) end
+    deleteEntry(q.stream, seenRecord)
     redis.call('DEL', seenRecord)
   end
   if not schedule or schedule.definition ~= definition then
