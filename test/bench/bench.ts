@@ -29,8 +29,24 @@ const makers = [
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/**
+ * Bytes Redis holds for every key (the database holds only the subject's),
+ * as MEMORY USAGE reports them with all samples. Not INFO's used_memory:
+ * that also moves with client buffers and allocations left over from the
+ * commands just run, by hundreds of bytes per job in both libraries.
+ */
 async function usedMemory(): Promise<number> {
-  return Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1]);
+  let total = 0;
+  let cursor = '0';
+  do {
+    const [next, keys] = await admin.scan(cursor, 'COUNT', 1000);
+    const sizes = await Promise.all(
+      keys.map((key) => admin.memory('USAGE', key, 'SAMPLES', 0)),
+    );
+    total += sizes.reduce<number>((sum, size) => sum + Number(size ?? 0), 0);
+    cursor = next;
+  } while (cursor !== '0');
+  return total;
 }
 
 /** Runs `measure` on a fresh prefix for each subject, ROUNDS times, alternating. */
