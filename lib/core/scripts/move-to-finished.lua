@@ -37,15 +37,16 @@ local done = { [q.stream] = {}, [q.lane] = {} }
 -- ZADD arguments of the jobs completed here
 local completed = {}
 
+-- Splits a stream entry id into its ms and sequence parts, as strings.
 local function idParts(id)
-  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
-  return tonumber(ms), tonumber(seq)
+  local dash = string.find(id, '-', 1, true)
+  return string.sub(id, 1, dash - 1), string.sub(id, dash + 1)
 end
 
-local function idBelow(a, b)
-  local am, as = idParts(a)
-  local bm, bs = idParts(b)
-  return am < bm or (am == bm and as < bs)
+-- Whether decimal a < decimal b (no leading zeros), without converting.
+local function less(a, b)
+  if #a ~= #b then return #a < #b end
+  return a < b
 end
 
 -- The lowest entry id of `stream` that may still matter to the group: its
@@ -75,8 +76,12 @@ local function removeSettled(stream, entries)
   if bound then
     redis.call('XTRIM', stream, 'MINID', bound)
     rest = {}
+    local boundMs, boundSeq = idParts(bound)
     for _, id in ipairs(entries) do
-      if not idBelow(id, bound) then rest[#rest + 1] = id end
+      local ms, seq = idParts(id)
+      if not (less(ms, boundMs) or (ms == boundMs and less(seq, boundSeq))) then
+        rest[#rest + 1] = id
+      end
     end
   end
   for i = 1, #rest, 1000 do
@@ -123,7 +128,8 @@ for _, item in ipairs(cjson.decode(ARGV[4])) do
 
   if kind == 'a' or kind == 'b' then
     local acked = redis.call('XACK', stream, group, entry)
-    table.insert(done[stream], entry)
+    local removed = done[stream]
+    removed[#removed + 1] = entry
     if acked == 1 and kind == 'b' then
       if record and redis.call('EXISTS', record) == 1 then
         rememberError(record, redis.call('HGET', record, 'attempt') or '0', text)
@@ -140,8 +146,9 @@ for _, item in ipairs(cjson.decode(ARGV[4])) do
     local f = redis.call('HMGET', record, 'state', 'attempt')
     local current = f[1] == 'processing' and f[2] == ours
     if current or f[1] ~= 'processing' then
-      table.insert(acks[stream], entry)
-      table.insert(done[stream], entry)
+      local acked, removed = acks[stream], done[stream]
+      acked[#acked + 1] = entry
+      removed[#removed + 1] = entry
     end
     if current then
       outcome = 1
