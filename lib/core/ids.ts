@@ -5,17 +5,23 @@ import { hostname } from 'node:os';
 const processTag = (randomBytes(4).readUInt32BE() % 36 ** 6)
   .toString(36)
   .padStart(6, '0');
+let lastMs = 0;
 let sequence = 0;
 
 /**
  * A new job id: unique across processes, short (it is stored twice per
  * waiting job), and sortable by creation time within one process. Eight
  * base-36 digits of the time in ms (good until 2059), the process tag, then
- * a per-process sequence number.
+ * a sequence number within that ms. The time never goes back within a
+ * process, so an id cannot repeat if the clock does.
  */
 export function newJobId(): string {
-  sequence = (sequence + 1) % 0x100000000;
-  return `${Date.now().toString(36).padStart(8, '0')}${processTag}${sequence.toString(36)}`;
+  const now = Date.now();
+  if (now > lastMs) {
+    lastMs = now;
+    sequence = 0;
+  } else sequence += 1;
+  return `${lastMs.toString(36).padStart(8, '0')}${processTag}${sequence.toString(36)}`;
 }
 
 let consumers = 0;
