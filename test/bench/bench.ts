@@ -1,5 +1,7 @@
 // `npm run bench`: REMQ and BullMQ side by side on one throwaway Redis,
 // alternating, each scenario several times; prints medians and ratios.
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 
 import { Redis } from 'ioredis';
@@ -49,11 +51,14 @@ async function usedMemory(): Promise<number> {
   return total;
 }
 
-/** Runs `measure` on a fresh prefix for each subject, ROUNDS times, alternating. */
-async function scenario(
-  measure: (subject: Subject) => Promise<number>,
-): Promise<number[]> {
-  const results: number[][] = makers.map(() => []);
+/**
+ * Runs `measure` on a fresh prefix for each subject, ROUNDS times,
+ * alternating; per subject, the median of each figure it returns.
+ */
+async function figures(
+  measure: (subject: Subject) => Promise<number[]>,
+): Promise<number[][]> {
+  const results: number[][][] = makers.map(() => []);
   for (let round = 0; round < ROUNDS; round += 1) {
     for (const [i, make] of makers.entries()) {
       await admin.flushall();
@@ -62,7 +67,16 @@ async function scenario(
       await subject.close();
     }
   }
-  return results.map(median);
+  return results.map((rounds) =>
+    rounds[0].map((_, k) => median(rounds.map((r) => r[k]))),
+  );
+}
+
+/** One figure per run: per subject, its median. */
+async function scenario(
+  measure: (subject: Subject) => Promise<number>,
+): Promise<number[]> {
+  return (await figures(async (subject) => [await measure(subject)])).map(([x]) => x);
 }
 
 async function throughput(subject: Subject, concurrency: number): Promise<number> {
@@ -178,6 +192,13 @@ const row = (name: string, unit: string, [r, b]: number[], higherIsBetter = true
   console.log(lines[lines.length - 1]);
 };
 
+const redisVersion = /redis_version:(\S+)/.exec(await admin.info('server'))?.[1];
+const require = createRequire(import.meta.url);
+const bullmqVersion = (require('bullmq/package.json') as { version: string }).version;
+console.log(
+  `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores; Node ${process.version}, ` +
+    `Redis ${redisVersion}, BullMQ ${bullmqVersion}; ${ROUNDS} rounds, ${JOBS} jobs\n`,
+);
 console.log(`| scenario | REMQ | BullMQ | REMQ advantage |\n| --- | --- | --- | --- |`);
 
 row(
@@ -214,13 +235,7 @@ for (const concurrency of [1, 50]) {
   );
 }
 
-const latencies: [number, number][] = [];
-for (const subject of [remq(server.url, fresh()), bullmq(server.url, fresh())]) {
-  await admin.flushall();
-  latencies.push(await latency(subject));
-  await subject.close();
-}
-
+const latencies = await figures(latency);
 row('latency p50 at 1k jobs/s', 'ms', [latencies[0][0], latencies[1][0]], false);
 row('latency p99 at 1k jobs/s', 'ms', [latencies[0][1], latencies[1][1]], false);
 
@@ -237,17 +252,19 @@ row(
   false,
 );
 
-const idle: number[] = [];
-for (const make of makers) {
-  await admin.flushall();
-  const subject = make(fresh());
-  idle.push(await idleCommands(subject));
-  await subject.close();
-}
-row('Redis commands/s, 10 idle queues with consumers', 'cmd/s', idle, false);
+row(
+  'Redis commands/s, 10 idle queues with consumers',
+  'cmd/s',
+  await scenario(idleCommands),
+  false,
+);
 
-await admin.flushall();
-const floor = await bareStream();
+const floors: number[] = [];
+for (let round = 0; round < ROUNDS; round += 1) {
+  await admin.flushall();
+  floors.push(await bareStream());
+}
+const floor = median(floors);
 const remq50 = processing.get(50)![0];
 lines.push(
   `| bare XADD/XREADGROUP/XACK floor | ${floor.toFixed(0)} jobs/s | | REMQ at c=50: ${(remq50 / floor).toFixed(2)} of it |`,
