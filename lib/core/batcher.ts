@@ -25,6 +25,11 @@ export class Batcher<T, R> {
     });
   }
 
+  /** Sends what has gathered now, without waiting for the turn to end. */
+  sendNow(): void {
+    this.run();
+  }
+
   private run(): void {
     this.scheduled = false;
     if (this.items.length === 0) return;

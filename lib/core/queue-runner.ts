@@ -168,13 +168,15 @@ export class QueueRunner {
     if (!this.dirty) return { entries: [], blockMs };
 
     const { keys } = this;
-    const [paused, stream, delivered] = await scripts.fetchJobs.run<
-      [number, string?, string?]
-    >(
+    const fetching = scripts.fetchJobs.run<[number, string?, string?]>(
       this.db,
       [keys.stream, keys.lane, keys.prioritized, keys.meta],
       [GROUP, this.consumer.consumerId, count, keys.job(''), Date.now()],
     );
+    // Outcomes of the jobs whose slots this read fills go out right behind it,
+    // not a turn of the event loop later: they are on the way to the next read.
+    this.finish.sendNow();
+    const [paused, stream, delivered] = await fetching;
     // Paused: listen only for the resume signal, and look again after blockMs.
     if (paused === 1) return { entries: [], blockMs, streams: [keys.lane] };
     if (stream === undefined || delivered === undefined) {
