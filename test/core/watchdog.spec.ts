@@ -33,6 +33,8 @@ async function silentProxy() {
   await once(server, 'listening');
   return {
     port: (server.address() as { port: number }).port,
+    /** Whether some connection has sent a blocking read since the last freeze. */
+    sawBlocking: () => blocking.size > 0,
     freezeBlocking() {
       for (const [client, upstream] of blocking) {
         client.unpipe(upstream);
@@ -73,6 +75,9 @@ describe('blocking read watchdog', () => {
     try {
       await producer.emit({ event: 'e', data: 1 });
       await eventually(async () => expect(ran).toEqual([1]));
+      // The first job may come through a non-blocking read: wait until the
+      // consumer is blocked, or there is nothing to freeze yet.
+      await eventually(async () => expect(proxy.sawBlocking()).toBe(true));
 
       proxy.freezeBlocking();
       await eventually(
