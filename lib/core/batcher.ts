@@ -1,6 +1,8 @@
 /**
- * Gathers the calls made during one turn of the event loop into one flush,
- * so N jobs settling together cost one round trip to Redis, not N.
+ * Gathers calls into one flush, so N jobs settling together cost one round
+ * trip to Redis, not N. `when` is how long to gather: 'turn', the rest of this
+ * turn of the event loop; 'tick', only what is already queued to run now
+ * (calls made by one burst of promise callbacks), which costs no wait.
  */
 export class Batcher<T, R> {
   private items: T[] = [];
@@ -10,6 +12,7 @@ export class Batcher<T, R> {
 
   constructor(
     private readonly flush: (items: T[]) => Promise<R[]>,
+    private readonly when: 'turn' | 'tick' = 'turn',
     private readonly maxItems = 1000,
   ) {}
 
@@ -20,7 +23,8 @@ export class Batcher<T, R> {
       if (this.items.length >= this.maxItems) this.run();
       else if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => this.run());
+        if (this.when === 'tick') queueMicrotask(() => this.run());
+        else setImmediate(() => this.run());
       }
     });
   }
