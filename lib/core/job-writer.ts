@@ -6,7 +6,8 @@ import { checkHasRun, type RepeatScheduler } from './scheduler.js';
 import { scripts } from './scripts/index.js';
 import type { EmitInput } from './task-manager.js';
 import type { HandlerOptions, JobOptions, RedisClient, RepeatOptions } from './types.js';
-import { checkJobOptions, checkName, toJson, toTime } from './validate.js';
+import { toJson } from './json.js';
+import { checkJobOptions, checkName, toTime } from './validate.js';
 
 interface Prepared {
   id: string;

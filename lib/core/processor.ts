@@ -7,7 +7,7 @@ import { queueKeys } from './keys.js';
 import { QueueRunner, type Outcome } from './queue-runner.js';
 import { Janitor, type RetentionOptions } from './retention.js';
 import type { HandlerOptions, JobOptions, RedisClient } from './types.js';
-import { toJson } from './validate.js';
+import { toJson } from './json.js';
 
 export interface ProcessorOptions {
   /** Command connection. Each consumed queue opens one more, for blocking reads. */
