@@ -16,3 +16,26 @@ export function dropSocket(client: RedisClient): void {
   if (!client.isCluster && typeof socket?.destroy === 'function') socket.destroy();
   else client.disconnect(true);
 }
+
+/**
+ * Runs a blocking read under a watchdog: a read that has not returned after
+ * `silentMs` (its own timeout and some grace) sits on a dead socket, so
+ * `onSilent` is told and the connection is dropped and opened again (ioredis
+ * resends the read).
+ */
+export async function watched<T>(
+  reader: RedisClient,
+  silentMs: number,
+  onSilent: () => void,
+  read: () => Promise<T>,
+): Promise<T> {
+  const watchdog = setTimeout(() => {
+    onSilent();
+    dropSocket(reader);
+  }, silentMs);
+  try {
+    return await read();
+  } finally {
+    clearTimeout(watchdog);
+  }
+}

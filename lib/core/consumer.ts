@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 
 import { Batcher } from './batcher.js';
-import { dropSocket, duplicateClient } from './connection.js';
+import { duplicateClient, watched } from './connection.js';
+import { acknowledge, ensureGroups, readOwnPending } from './consumer-group.js';
 import type { ConsumerOptions, StreamEntry } from './consumer.types.js';
 import { defaultConsumerId } from './ids.js';
 import { Reclaimer } from './reclaimer.js';
@@ -56,7 +57,10 @@ export class Consumer extends EventEmitter {
     this.concurrency = options.concurrency ?? 1;
     this.blockMs = options.read?.blockMs ?? 5000;
     this.count = options.read?.count ?? 100;
-    this.acks = new Batcher((entries) => this.acknowledge(entries));
+    this.acks = new Batcher(async (entries): Promise<void[]> => {
+      await acknowledge(options.db, options.group, entries);
+      return [];
+    });
   }
 
   /** Entries being handled right now. */
@@ -64,15 +68,11 @@ export class Consumer extends EventEmitter {
     return this.handling.size;
   }
 
-  private get inFlight(): number {
-    return this.handling.size;
-  }
-
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
 
-    await this.ensureGroups();
+    await ensureGroups(this.options.db, this.options.streams, this.options.group);
     const reader = duplicateClient(this.options.db);
     reader.on('error', (error: unknown) => this.fail(error));
     reader.on('close', () => {
@@ -95,7 +95,7 @@ export class Consumer extends EventEmitter {
         streams,
         group,
         consumerId: this.consumerId,
-        freeSlots: () => (this.running ? this.concurrency - this.inFlight : 0),
+        freeSlots: () => (this.running ? this.concurrency - this.active : 0),
         inFlight: () => {
           const byStream = new Map<string, string[]>();
           for (const entry of this.handling) {
@@ -145,7 +145,7 @@ export class Consumer extends EventEmitter {
 
   /** Resolves when no entry is in flight, or after `timeoutMs`. */
   whenIdle(timeoutMs = Infinity): Promise<void> {
-    if (this.inFlight === 0) return Promise.resolve();
+    if (this.active === 0) return Promise.resolve();
     return new Promise((resolve) => {
       const timer =
         timeoutMs === Infinity ? undefined : setTimeout(resolve, timeoutMs).unref();
@@ -160,17 +160,24 @@ export class Consumer extends EventEmitter {
     const { group } = this.options;
 
     while (this.running) {
-      if (this.inFlight >= this.concurrency) {
+      if (this.active >= this.concurrency) {
         await new Promise<void>((resolve) => (this.wakeLoop = resolve));
         continue;
       }
 
-      const count = Math.min(this.count, this.concurrency - this.inFlight);
+      const count = Math.min(this.count, this.concurrency - this.active);
       let reply: [string, [string, string[] | null][]][] | null;
       try {
         if (this.recoverOwn) {
           this.recoverOwn = false;
-          const own = await this.ownPending(reader, count);
+          const running = new Set([...this.handling].map((entry) => entry.id));
+          const own = await readOwnPending(
+            reader,
+            this.options,
+            this.consumerId,
+            count,
+            running,
+          );
           if (own.length > 0) {
             own.forEach((entry) => this.dispatch(entry));
             continue;
@@ -189,7 +196,10 @@ export class Consumer extends EventEmitter {
         }
         if (!this.running) break;
         if (this.readerId === undefined) await this.rememberReaderId(reader);
-        reply = (await this.watched(reader, blockMs, () =>
+        const silentMs = blockMs + WATCHDOG_GRACE_MS;
+        const silent = () =>
+          this.fail(new Error(`blocking read silent for ${silentMs} ms; reconnecting`));
+        reply = (await watched(reader, silentMs, silent, () =>
           reader.xreadgroup(
             'GROUP',
             group,
@@ -214,29 +224,6 @@ export class Consumer extends EventEmitter {
     }
   }
 
-  /** Entries delivered to this consumer earlier and not being handled now. */
-  private async ownPending(reader: RedisClient, count: number): Promise<StreamEntry[]> {
-    const { streams, group } = this.options;
-    const running = new Set([...this.handling].map((entry) => entry.id));
-    const reply = (await reader.xreadgroup(
-      'GROUP',
-      group,
-      this.consumerId,
-      'COUNT',
-      count + running.size,
-      'STREAMS',
-      ...streams,
-      ...streams.map(() => '0'),
-    )) as Parameters<typeof toEntries>[0];
-    const entries = toEntries(reply);
-    // An entry deleted while pending comes back with no fields: nothing to run.
-    const deleted = entries.filter((entry) => entry.fields.length === 0);
-    if (deleted.length > 0) await this.acknowledge(deleted);
-    return entries
-      .filter((entry) => entry.fields.length > 0 && !running.has(entry.id))
-      .slice(0, count);
-  }
-
   /** Ends the current blocking read early (as if it timed out), e.g. when a job fell due. */
   async wake(): Promise<void> {
     await this.interruptRead();
@@ -258,60 +245,10 @@ export class Consumer extends EventEmitter {
     const wake = this.wakeLoop;
     this.wakeLoop = undefined;
     wake?.();
-    if (this.inFlight === 0) {
+    if (this.active === 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       waiters.forEach((waiter) => waiter());
-    }
-  }
-
-  private async acknowledge(entries: StreamEntry[]): Promise<void[]> {
-    const byStream = new Map<string, string[]>();
-    for (const entry of entries) {
-      const ids = byStream.get(entry.stream) ?? [];
-      ids.push(entry.id);
-      byStream.set(entry.stream, ids);
-    }
-    await Promise.all(
-      [...byStream].map(([stream, ids]) =>
-        this.options.db.xack(stream, this.options.group, ...ids),
-      ),
-    );
-    return [];
-  }
-
-  private async ensureGroups(): Promise<void> {
-    for (const stream of this.options.streams) {
-      try {
-        await this.options.db.xgroup(
-          'CREATE',
-          stream,
-          this.options.group,
-          '0',
-          'MKSTREAM',
-        );
-      } catch (error) {
-        if (!(error instanceof Error) || !error.message.startsWith('BUSYGROUP'))
-          throw error;
-      }
-    }
-  }
-
-  /**
-   * Runs a blocking read under a watchdog: a read that has not returned
-   * `WATCHDOG_GRACE_MS` after its own timeout sits on a dead socket, so the
-   * connection is dropped and opened again (ioredis resends the read).
-   */
-  private async watched<T>(reader: RedisClient, blockMs: number, read: () => Promise<T>) {
-    const watchdog = setTimeout(() => {
-      const silentMs = blockMs + WATCHDOG_GRACE_MS;
-      this.fail(new Error(`blocking read silent for ${silentMs} ms; reconnecting`));
-      dropSocket(reader);
-    }, blockMs + WATCHDOG_GRACE_MS);
-    try {
-      return await read();
-    } finally {
-      clearTimeout(watchdog);
     }
   }
 
@@ -322,7 +259,9 @@ export class Consumer extends EventEmitter {
    */
   private async recover(error: unknown): Promise<void> {
     if (error instanceof Error && error.message.startsWith('NOGROUP')) {
-      await this.ensureGroups().catch((again: unknown) => this.fail(again));
+      await ensureGroups(this.options.db, this.options.streams, this.options.group).catch(
+        (again: unknown) => this.fail(again),
+      );
       return;
     }
     this.fail(error);
