@@ -25,6 +25,6 @@ for _, id in ipairs(ids) do
   doomed[#doomed + 1] = jobPrefix .. id
   doomed[#doomed + 1] = logsPrefix .. id
 end
-redis.call('ZREM', set, unpack(ids))
+redis.call('ZREMRANGEBYRANK', set, 0, n - 1)
 redis.call('DEL', unpack(doomed))
 return #ids
