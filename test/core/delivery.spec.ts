@@ -185,6 +185,37 @@ describe('delivery through crashes and faults', () => {
     expect(new Set(states)).toEqual(new Set(['completed']));
   });
 
+  it('keeps the newest completed jobs the retention policy asks for, and deletes the rest', async () => {
+    const tm = env.manager({
+      consumer: { concurrency: 20 },
+      retention: { completed: { count: 5 } },
+    });
+    await tm.registerHandler<number>({
+      event: 'e',
+      handler: async (job) => {
+        await job.log(`job ${job.data}`);
+      },
+    });
+    const ids = await tm.emitBulk(
+      Array.from({ length: 250 }, (_, n) => ({ event: 'e', data: n })),
+    );
+    await tm.start();
+    await tm.waitUntilIdle();
+
+    // Trimmed once more than 100 over the count, in one script call.
+    const completed = `{${env.prefix}:default}:completed`;
+    await eventually(async () => expect(await env.db.zcard(completed)).toBeLessThan(106));
+    const kept = new Set(await env.db.zrange(completed, 0, -1));
+    expect(kept.size).toBeGreaterThanOrEqual(5);
+    for (const id of ids) {
+      const record = await tm.admin.getJob('default', id);
+      if (kept.has(id)) expect(record?.logs[0]).toContain(`job ${ids.indexOf(id)}`);
+      else expect(record).toBeNull();
+      if (!kept.has(id))
+        expect(await env.db.exists(`{${env.prefix}:default}:logs:${id}`)).toBe(0);
+    }
+  });
+
   it('stop lets jobs in flight finish and emit, and leaves the rest for others', async () => {
     const tm = env.manager({ consumer: { concurrency: 2, claim: { minIdleMs: 100 } } });
     const finished: number[] = [];
