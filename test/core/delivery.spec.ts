@@ -216,6 +216,26 @@ describe('delivery through crashes and faults', () => {
     }
   });
 
+  it('deletes completed jobs older than the retention age', async () => {
+    const run = async (data: string) => {
+      const tm = env.manager({ retention: { completed: { ageMs: 100 } } });
+      await tm.registerHandler({ event: 'e', handler: () => undefined });
+      await tm.start();
+      const id = await tm.emit({ event: 'e', data });
+      await tm.waitUntilIdle();
+      await tm.stop();
+      return { tm, id };
+    };
+    const old = await run('old');
+    await sleep(200);
+    // A fresh process checks ages as soon as it finishes its first job.
+    const { tm, id } = await run('new');
+    await eventually(async () =>
+      expect(await tm.admin.getJob('default', old.id)).toBeNull(),
+    );
+    expect((await tm.admin.getJob('default', id))?.state).toBe('completed');
+  });
+
   it('stop lets jobs in flight finish and emit, and leaves the rest for others', async () => {
     const tm = env.manager({ consumer: { concurrency: 2, claim: { minIdleMs: 100 } } });
     const finished: number[] = [];
