@@ -111,8 +111,9 @@ export class RemqAdmin {
   }
 
   /**
-   * Cancels a waiting or delayed job. Resolves false when it was neither.
-   * Cancelling a run of a repeat schedule skips that run; the schedule goes on.
+   * Cancels a waiting or delayed job. Resolves false when it was neither, or
+   * when a consumer has already read it (it runs). Cancelling a run of a
+   * repeat schedule skips that run; the schedule goes on.
    */
   async cancelJob(queue: string, id: string): Promise<boolean> {
     const keys = this.keysOf(queue);
@@ -120,7 +121,7 @@ export class RemqAdmin {
     const cancelled = await scripts.cancelJob.run<number>(
       this.db,
       [keys.stream, keys.prioritized, keys.delayed, keys.job(id), keys.logs(id)],
-      [id],
+      [id, GROUP],
     );
     if (cancelled === 1 && schedule) {
       await new RepeatScheduler(this.db, this.prefix).advance(queue, id, schedule);

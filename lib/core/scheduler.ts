@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { Cron } from 'croner';
 
 import { RemqError, ValidationError } from './errors.js';
-import { queueKeys, type QueueKeys } from './keys.js';
+import { GROUP, queueKeys, type QueueKeys } from './keys.js';
 import { scripts } from './scripts/index.js';
 import type { JobOptions, RedisClient, RepeatOptions } from './types.js';
 import { toTime } from './validate.js';
@@ -131,7 +131,7 @@ export class RepeatScheduler {
           keys.schedules,
           keys.job(seen || 'none'),
         ],
-        [key, seen],
+        [key, seen, GROUP],
       );
       if (removed !== null) return removed === 1;
     }
@@ -173,6 +173,7 @@ export class RepeatScheduler {
           definition.priority,
           Date.now(),
           definition.repeat.limit ?? 0,
+          GROUP,
         ],
       );
       if (pending !== null) return pending;

@@ -88,6 +88,22 @@ describe('delivery through crashes and faults', () => {
     expect((await tm.admin.getJob('default', id))?.state).toBe('failed');
   });
 
+  it('does not cancel a job whose entry a consumer has read: it runs, nothing is dead-lettered', async () => {
+    const tm = env.manager({ consumer: { claim: { minIdleMs: 100 } } });
+    const ran: string[] = [];
+    await tm.registerHandler({ event: 'e', handler: (job) => void ran.push(job.id) });
+    const id = await tm.emit({ event: 'e' });
+    // Read, as a consumer's blocking read does, but not yet marked processing.
+    expect(await deliverToDeadConsumer()).toHaveLength(1);
+    expect((await tm.admin.getJob('default', id))?.state).toBe('waiting');
+
+    expect(await tm.admin.cancelJob('default', id)).toBe(false);
+    await tm.start();
+    await eventually(async () => expect(ran).toEqual([id]), 5000);
+    const stats = await tm.admin.getQueueStats('default');
+    expect(stats).toMatchObject({ completed: 1, deadLettered: 0 });
+  });
+
   it('skips a pending entry that was deleted and goes on', async () => {
     const tm = env.manager({ consumer: { claim: { minIdleMs: 50 } } });
     const ran: string[] = [];

@@ -23,6 +23,7 @@
   ARGV[7..10]  event, data JSON or '', options JSON or '', priority
   ARGV[11] now, epoch ms
   ARGV[12] most occurrences (0: no limit)
+  ARGV[13] consumer group
 
   Returns the id of the schedule's pending occurrence ('' when it ended), or
   false when the schedule changed since the caller looked (look again).
@@ -34,6 +35,7 @@ local schedules, record, logs, seenRecord = KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 local mode, key, definition, seen, id = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local due, event, data, opts = tonumber(ARGV[6]), ARGV[7], ARGV[8], ARGV[9]
 local priority, now, limit = tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
+local group = ARGV[13]
 
 local current = redis.call('HGET', schedules, key)
 local schedule = current and cjson.decode(current) or nil
@@ -46,7 +48,7 @@ else
   local state = pending ~= '' and redis.call('HGET', seenRecord, 'state')
   local alive = state == 'waiting' or state == 'delayed' or state == 'processing'
   if schedule and schedule.definition == definition and alive then return pending end
-  if state == 'delayed' or state == 'waiting' then
+  if state == 'delayed' or (state == 'waiting' and not delivered(q.stream, group, seenRecord)) then
     redis.call('ZREM', q.delayed, pending)
     redis.call('ZREM', q.prioritized, pending)
     deleteEntry(q.stream, seenRecord)
