@@ -13,9 +13,14 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** Servers still running: killed when this process exits, however it exits. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => running.forEach((child) => child.kill('SIGKILL')));
+
 /**
  * A throwaway redis-server on its own port, for tests that restart it or
- * configure it (passwords, ACLs). Keeps nothing on disk.
+ * configure it (passwords, ACLs). Keeps nothing on disk, and does not
+ * outlive the process that started it.
  */
 export class ThrowawayRedis {
   private child?: ChildProcess;
@@ -51,6 +56,9 @@ export class ThrowawayRedis {
       ],
       { stdio: 'ignore' },
     );
+    const child = this.child;
+    running.add(child);
+    child.once('exit', () => running.delete(child));
     for (let i = 0; i < 100; i += 1) {
       if (await answers(this.port)) return;
       await new Promise((resolve) => setTimeout(resolve, 50));

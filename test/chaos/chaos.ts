@@ -2,7 +2,10 @@
 // the command line. Exits non-zero when any job is lost.
 import { parseArgs } from 'node:util';
 
+import { exitOnSignals } from '../exit-on-signals.js';
 import { runChaos } from './harness.js';
+
+exitOnSignals();
 
 const { values } = parseArgs({
   options: {

@@ -54,6 +54,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const tasks = TaskManager.init({ db, prefix });
   tasks.on('error', () => undefined);
   const workers = new Set<ChildProcess>();
+  const killWorkers = () => workers.forEach((child) => child.kill('SIGKILL'));
+  process.once('exit', killWorkers);
 
   const spawnWorker = async () => {
     const child = fork(WORKER, [redis.url, prefix], {
@@ -94,7 +96,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await settle(tasks, options.timeoutMs);
     return await count(db, prefix, ids, (Date.now() - started) / 1000);
   } finally {
-    for (const child of workers) child.kill('SIGKILL');
+    killWorkers();
+    process.off('exit', killWorkers);
     db.disconnect();
     await redis.kill();
     rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,10 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 
 import { TaskManager } from '../../lib/core/index.js';
+import { exitOnSignals } from '../exit-on-signals.js';
 import { ThrowawayRedis } from '../redis-server.js';
+
+exitOnSignals();
 
 const { values } = parseArgs({
   options: { jobs: { type: 'string', default: '100000' } },

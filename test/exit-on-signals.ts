@@ -1,0 +1,10 @@
+/**
+ * For the command-line tools (bench, chaos, soak): Ctrl-C or a kill ends the
+ * process through its 'exit' handlers, which stop the servers and workers it
+ * started, instead of leaving them running.
+ */
+export function exitOnSignals(): void {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => process.exit(130));
+  }
+}
