@@ -9,11 +9,12 @@ let lastMs = 0;
 let sequence = 0;
 
 /**
- * A new job id: unique across processes, short (it is stored twice per
- * waiting job), and sortable by creation time within one process. Eight
- * base-36 digits of the time in ms (good until 2059), the process tag, then
- * a sequence number within that ms. The time never goes back within a
- * process, so an id cannot repeat if the clock does.
+ * A new job id: unique across processes and short (it is stored twice per
+ * waiting job). Eight base-36 digits of the time in ms (good until 2059), the
+ * process tag, then a sequence number within that ms, in base 36 and as long
+ * as it needs (so ids of one ms do not sort as strings past the 36th). The
+ * time never goes back within a process, so an id cannot repeat if the clock
+ * does.
  */
 export function newJobId(): string {
   const now = Date.now();
