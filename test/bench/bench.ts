@@ -102,17 +102,31 @@ async function scenario(
   return medians.map(([x]) => x);
 }
 
-async function throughput(subject: Subject, concurrency: number): Promise<number> {
+/** CPU seconds Redis has used so far, user and system, as INFO cpu reports them. */
+async function redisCpu(): Promise<number> {
+  const info = await admin.info('cpu');
+  const seconds = (name: string) =>
+    Number(new RegExp(`^${name}:(\\S+)`, 'm').exec(info)?.[1]);
+  return seconds('used_cpu_user') + seconds('used_cpu_sys');
+}
+
+/**
+ * Processing JOBS pre-added jobs with a no-op handler: [jobs/s, µs of Redis
+ * CPU per job, the share of the wall time Redis was busy].
+ */
+async function throughput(subject: Subject, concurrency: number): Promise<number[]> {
   await subject.addBulk('q', JOBS);
   let done = 0;
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => (finish = resolve));
+  const cpuBefore = await redisCpu();
   const started = performance.now();
   const stop = await subject.consume('q', concurrency, () => ++done === JOBS && finish());
   await finished;
-  const rate = JOBS / ((performance.now() - started) / 1000);
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = (await redisCpu()) - cpuBefore;
   await stop();
-  return rate;
+  return [JOBS / seconds, (cpu * 1e6) / JOBS, cpu / seconds];
 }
 
 /** Emit-to-handler latency in ms at a steady 1k jobs/s, as [p50, p99]. */
@@ -175,8 +189,11 @@ async function idleCommands(subject: Subject): Promise<number> {
   return calls / IDLE_SECONDS;
 }
 
-/** The floor: a bare XADD / XREADGROUP / XACK loop over one stream, jobs/s. */
-async function bareStream(): Promise<number> {
+/**
+ * The floor: a bare XADD / XREADGROUP / XACK loop over one stream, as
+ * throughput reports it.
+ */
+async function bareStream(): Promise<number[]> {
   const db = new Redis(server.url);
   await db.xgroup('CREATE', 'bare', 'g', '0', 'MKSTREAM');
   for (let i = 0; i < JOBS; i += 1000) {
@@ -184,6 +201,7 @@ async function bareStream(): Promise<number> {
     for (let j = 0; j < 1000; j += 1) pipeline.xadd('bare', '*', 'n', String(i + j));
     await pipeline.exec();
   }
+  const cpuBefore = await redisCpu();
   const started = performance.now();
   let done = 0;
   while (done < JOBS) {
@@ -201,8 +219,10 @@ async function bareStream(): Promise<number> {
     if (ids.length > 0) await db.xack('bare', 'g', ...ids);
     done += ids.length;
   }
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = (await redisCpu()) - cpuBefore;
   db.disconnect();
-  return JOBS / ((performance.now() - started) / 1000);
+  return [JOBS / seconds, (cpu * 1e6) / JOBS, cpu / seconds];
 }
 
 const lines: string[] = [];
@@ -248,18 +268,28 @@ row(
 row(
   'processing, no-op handler, concurrency 1',
   'jobs/s',
-  await scenario((subject) => throughput(subject, 1)),
+  await scenario(async (subject) => (await throughput(subject, 1))[0]),
 );
 // The floor runs in the same rounds as concurrency 50, just before it.
-const floors: number[] = [];
-const atFifty = await scenario(
+const floors: number[][] = [];
+const atFifty = await figures(
   (subject) => throughput(subject, 50),
   async () => {
     await admin.flushall();
     floors.push(await bareStream());
   },
 );
-row('processing, no-op handler, concurrency 50', 'jobs/s', atFifty);
+row('processing, no-op handler, concurrency 50', 'jobs/s', [
+  atFifty[0][0],
+  atFifty[1][0],
+]);
+// What bounds the rate: Redis's own time per job, and how busy it was.
+const busy = (share: number) => `${(share * 100).toFixed(0)}% busy`;
+lines.push(
+  `| Redis CPU per job at concurrency 50 | ${atFifty[0][1].toFixed(1)} µs, ${busy(atFifty[0][2])} | ` +
+    `${atFifty[1][1].toFixed(1)} µs, ${busy(atFifty[1][2])} | ${(atFifty[1][1] / atFifty[0][1]).toFixed(2)}x |`,
+);
+console.log(lines[lines.length - 1]);
 
 const latencies = await figures(latency);
 row('latency p50 at 1k jobs/s', 'ms', [latencies[0][0], latencies[1][0]], false);
@@ -295,9 +325,12 @@ row(
   false,
 );
 
-const floor = median(floors);
+const [floor, floorCpu, floorBusy] = [0, 1, 2].map((k) =>
+  median(floors.map((f) => f[k])),
+);
 lines.push(
-  `| bare XADD/XREADGROUP/XACK floor | ${floor.toFixed(0)} jobs/s | | REMQ at c=50: ${(atFifty[0] / floor).toFixed(2)} of it |`,
+  `| bare XADD/XREADGROUP/XACK floor | ${floor.toFixed(0)} jobs/s (Redis ${floorCpu.toFixed(1)} µs per job, ${busy(floorBusy)}) | | ` +
+    `REMQ at c=50: ${(atFifty[0][0] / floor).toFixed(2)} of it |`,
 );
 console.log(lines[lines.length - 1]);
 await admin.flushall();
