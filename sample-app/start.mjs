@@ -39,6 +39,7 @@ app = spawn(process.execPath, ['sample-app/dist/main.js'], {
   stdio: 'inherit',
   env: { ...process.env, REDIS_URL },
 });
+killWithUs(app);
 const [code, signal] = await once(app, 'exit');
 await stopRedis();
 process.exit(code ?? 128 + (constants.signals[signal] ?? 0));
@@ -79,6 +80,7 @@ async function startRedis() {
   // Its own process group, so a Ctrl-C meant for the app does not stop Redis under it.
   const child = spawn('redis-server', args, { stdio: 'ignore', detached: true });
   process.on('exit', () => child.kill());
+  killWithUs(child);
   let exited = false;
   child.on('exit', () => (exited = true));
   for (let i = 0; i < 50 && !exited; i++) {
@@ -90,6 +92,20 @@ async function startRedis() {
   }
   child.kill();
   fail(`redis-server did not start on port ${port}`);
+}
+
+/**
+ * Kills `child` when this launcher dies, even by SIGKILL (no 'exit' handler
+ * runs then): a shell reads a pipe only we hold open, and kills unless it
+ * reads `stop` first, which we send once the child is gone.
+ */
+function killWithUs(child) {
+  const script = `IFS= read -r word; [ "$word" = stop ] || kill -9 ${child.pid} 2>/dev/null`;
+  const watchdog = spawn('sh', ['-c', script], { stdio: ['pipe', 'ignore', 'ignore'] });
+  watchdog.on('error', () => {});
+  watchdog.stdin.on('error', () => {});
+  watchdog.unref();
+  child.once('exit', () => watchdog.stdin.end('stop\n'));
 }
 
 async function stopRedis() {

@@ -13,17 +13,34 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Servers still running: killed when this process exits, however it exits. */
+/** Servers still running: killed when this process exits. */
 const running = new Set<ChildProcess>();
 process.once('exit', () => running.forEach((child) => child.kill('SIGKILL')));
 
 /**
+ * Kills `pid` when this process dies, however it dies (SIGKILL included,
+ * where no 'exit' handler runs): a shell reads a pipe only this process
+ * holds open, and kills unless it reads `stop` first. Returns what stops it.
+ */
+function killWithUs(pid: number): () => void {
+  const script = `IFS= read -r word; [ "$word" = stop ] || kill -9 ${pid} 2>/dev/null`;
+  const watchdog = spawn('sh', ['-c', script], { stdio: ['pipe', 'ignore', 'ignore'] });
+  watchdog.on('error', () => undefined);
+  watchdog.stdin?.on('error', () => undefined);
+  watchdog.unref();
+  return () => watchdog.stdin?.end('stop\n');
+}
+
+/**
  * A throwaway redis-server on its own port, for tests that restart it or
- * configure it (passwords, ACLs). Keeps nothing on disk, and does not
- * outlive the process that started it.
+ * configure it (passwords, ACLs), and for the bench, chaos and soak tools.
+ * Keeps nothing on disk, and does not outlive the process that started it.
  */
 export class ThrowawayRedis {
   private child?: ChildProcess;
+  private stopping = false;
+  /** Called when the server exits without `kill` asking it to. */
+  onUnexpectedExit?: (why: string) => void;
 
   private constructor(
     readonly port: number,
@@ -36,12 +53,18 @@ export class ThrowawayRedis {
     return server;
   }
 
+  /** The server's process id, while it runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
   async up(): Promise<void> {
-    this.child = spawn(
+    this.stopping = false;
+    const child = spawn(
       'redis-server',
       [
         '--port',
@@ -56,10 +79,32 @@ export class ThrowawayRedis {
       ],
       { stdio: 'ignore' },
     );
-    const child = this.child;
+    this.child = child;
+    const spawned = await new Promise<Error | undefined>((resolve) => {
+      child.once('spawn', () => resolve(undefined));
+      child.once('error', resolve);
+    });
+    if (spawned) {
+      const missing = (spawned as NodeJS.ErrnoException).code === 'ENOENT';
+      throw new Error(
+        missing
+          ? 'redis-server is not on the PATH: install it (apt-get install -y redis-server, or brew install redis)'
+          : `redis-server could not be started: ${spawned.message}`,
+      );
+    }
     running.add(child);
-    child.once('exit', () => running.delete(child));
+    const cancelWatchdog = killWithUs(child.pid!);
+    child.once('exit', (code, signal) => {
+      running.delete(child);
+      cancelWatchdog();
+      if (!this.stopping) {
+        this.onUnexpectedExit?.(
+          `redis-server on port ${this.port} exited (${signal ?? `code ${code}`})`,
+        );
+      }
+    });
     for (let i = 0; i < 100; i += 1) {
+      if (child.exitCode !== null || child.signalCode !== null) break;
       if (await answers(this.port)) return;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -69,14 +114,15 @@ export class ThrowawayRedis {
   /** Kills the server at once (no persistence: everything is lost). */
   async kill(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    this.stopping = true;
     child.kill('SIGKILL');
     await once(child, 'exit');
   }
 }
 
 /** Whether a Redis answers PING on the port (an error reply such as NOAUTH counts). */
-function answers(port: number): Promise<boolean> {
+export function answers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     const done = (up: boolean) => {

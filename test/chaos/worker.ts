@@ -5,6 +5,8 @@ import { Redis } from 'ioredis';
 import { TaskManager } from '../../lib/core/index.js';
 
 const [url, prefix] = process.argv.slice(2);
+// Dies with the harness, however the harness dies (its IPC channel closes).
+process.on('disconnect', () => process.exit(0));
 const db = new Redis(url, { maxRetriesPerRequest: null });
 db.on('error', () => undefined); // Redis restarts on purpose here
 const tasks = TaskManager.init({
