@@ -2,37 +2,37 @@
 // alternating, each scenario several times; prints medians and ratios.
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
-import { parseArgs } from 'node:util';
 
 import { Redis } from 'ioredis';
 
+import { parseOptions, wholeNumber } from '../cli.js';
 import { exitOnSignals } from '../exit-on-signals.js';
 import { ThrowawayRedis } from '../redis-server.js';
 import { bullmq, remq, type Subject } from './subjects.js';
 
-const { values } = parseArgs({
-  options: {
-    rounds: { type: 'string', default: '3' },
-    jobs: { type: 'string', default: '20000' },
-    'idle-seconds': { type: 'string', default: '60' },
-  },
+const values = parseOptions('bench', {
+  rounds: { type: 'string', default: '3' },
+  jobs: { type: 'string', default: '20000' },
+  'idle-seconds': { type: 'string', default: '60' },
 });
-
-function positiveInteger(name: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) {
-    console.error(`--${name} must be a whole number of at least 1, got '${text}'`);
-    process.exit(2);
-  }
-  return value;
-}
-const ROUNDS = positiveInteger('rounds', values.rounds);
-const JOBS = positiveInteger('jobs', values.jobs);
-const IDLE_SECONDS = positiveInteger('idle-seconds', values['idle-seconds']);
+const ROUNDS = wholeNumber('bench', 'rounds', values.rounds, { max: 1000 });
+const JOBS = wholeNumber('bench', 'jobs', values.jobs);
+// A day at most: longer waits do not fit a timer.
+const IDLE_SECONDS = wholeNumber('bench', 'idle-seconds', values['idle-seconds'], {
+  max: 86_400,
+});
 
 exitOnSignals();
 
-const server = await ThrowawayRedis.start();
+const server = await ThrowawayRedis.start().catch((error: Error) => {
+  console.error(`bench: ${error.message}`);
+  return process.exit(1);
+});
+// Without its Redis the bench would wait for replies forever.
+server.onUnexpectedExit = (why) => {
+  console.error(`bench: ${why} before the bench ended`);
+  process.exit(1);
+};
 const admin = new Redis(server.url);
 let serial = 0;
 const fresh = () => `b${(serial += 1)}`;
@@ -71,8 +71,8 @@ async function usedMemory(): Promise<number> {
 
 /**
  * Runs `measure` on a fresh prefix for each subject, ROUNDS times,
- * alternating (after `beforeRound`, when given); per subject, the median of
- * each figure it returns.
+ * alternating, which goes first swapping every round (after `beforeRound`,
+ * when given); per subject, the median of each figure it returns.
  */
 async function figures(
   measure: (subject: Subject) => Promise<number[]>,
@@ -81,7 +81,9 @@ async function figures(
   const results: number[][][] = makers.map(() => []);
   for (let round = 0; round < ROUNDS; round += 1) {
     await beforeRound?.();
-    for (const [i, make] of makers.entries()) {
+    const order = round % 2 === 0 ? [0, 1] : [1, 0];
+    for (const i of order) {
+      const make = makers[i];
       await admin.flushall();
       const subject = make(fresh());
       results[i].push(await measure(subject));
@@ -182,8 +184,9 @@ async function idleCommands(subject: Subject): Promise<number> {
   await admin.config('RESETSTAT');
   await sleep(IDLE_SECONDS * 1000);
   const stats = await admin.info('commandstats');
+  // INFO and CONFIG RESETSTAT are the bench's own.
   const calls = [...stats.matchAll(/^cmdstat_(\w+\|?\w*):calls=(\d+)/gm)]
-    .filter(([, name]) => name !== 'info')
+    .filter(([, name]) => name !== 'info' && !name.startsWith('config'))
     .reduce((sum, [, , n]) => sum + Number(n), 0);
   await Promise.all(stops.map((stop) => stop()));
   return calls / IDLE_SECONDS;
@@ -227,11 +230,11 @@ async function bareStream(): Promise<number[]> {
 
 const lines: string[] = [];
 const row = (name: string, unit: string, [r, b]: number[], higherIsBetter = true) => {
-  const ratio = higherIsBetter ? r / b : b / r;
+  // Equal figures (zero commands in a short idle window, say) are 1x.
+  const ratio = r === b ? 1 : higherIsBetter ? r / b : b / r;
   const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(2));
-  lines.push(
-    `| ${name} | ${fmt(r)} ${unit} | ${fmt(b)} ${unit} | ${ratio.toFixed(2)}x |`,
-  );
+  const shown = Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : 'n/a (a zero)';
+  lines.push(`| ${name} | ${fmt(r)} ${unit} | ${fmt(b)} ${unit} | ${shown} |`);
   console.log(lines[lines.length - 1]);
 };
 

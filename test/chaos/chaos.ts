@@ -1,25 +1,21 @@
 // `npm run chaos [-- --jobs N --workers W --kills K]`: the chaos harness from
 // the command line. Exits non-zero when any job is lost.
-import { parseArgs } from 'node:util';
-
+import { parseOptions, wholeNumber } from '../cli.js';
 import { exitOnSignals } from '../exit-on-signals.js';
 import { runChaos } from './harness.js';
 
 exitOnSignals();
 
-const { values } = parseArgs({
-  options: {
-    jobs: { type: 'string', default: '5000' },
-    workers: { type: 'string', default: '4' },
-    kills: { type: 'string', default: '8' },
-    'no-restart': { type: 'boolean', default: false },
-  },
+const values = parseOptions('chaos', {
+  jobs: { type: 'string', default: '5000' },
+  workers: { type: 'string', default: '4' },
+  kills: { type: 'string', default: '8' },
+  'no-restart': { type: 'boolean', default: false },
 });
-
 const report = await runChaos({
-  jobs: Number(values.jobs),
-  workers: Number(values.workers),
-  kills: Number(values.kills),
+  jobs: wholeNumber('chaos', 'jobs', values.jobs),
+  workers: wholeNumber('chaos', 'workers', values.workers, { max: 64 }),
+  kills: wholeNumber('chaos', 'kills', values.kills, { min: 0, max: 10_000 }),
   restartRedis: !values['no-restart'],
   timeoutMs: 120_000,
 });

@@ -1,21 +1,26 @@
 // `npm run soak [-- --jobs N]`: pushes N jobs through one TaskManager on a
 // throwaway Redis under the default retention, and prints the heap and Redis
 // memory every tenth of the way, to show both stay flat.
-import { parseArgs } from 'node:util';
-
 import { Redis } from 'ioredis';
 
 import { TaskManager } from '../../lib/core/index.js';
+import { parseOptions, wholeNumber } from '../cli.js';
 import { exitOnSignals } from '../exit-on-signals.js';
 import { ThrowawayRedis } from '../redis-server.js';
 
 exitOnSignals();
 
-const { values } = parseArgs({
-  options: { jobs: { type: 'string', default: '100000' } },
+const values = parseOptions('soak', { jobs: { type: 'string', default: '100000' } });
+const total = wholeNumber('soak', 'jobs', values.jobs);
+const redis = await ThrowawayRedis.start().catch((error: Error) => {
+  console.error(`soak: ${error.message}`);
+  return process.exit(1);
 });
-const total = Number(values.jobs);
-const redis = await ThrowawayRedis.start();
+// Without its Redis the soak would wait for replies forever.
+redis.onUnexpectedExit = (why) => {
+  console.error(`soak: ${why} before the soak ended`);
+  process.exit(1);
+};
 const db = new Redis(redis.url);
 const tasks = TaskManager.init({ db, consumer: { concurrency: 50 } });
 let done = 0;

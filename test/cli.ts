@@ -1,0 +1,43 @@
+// Option parsing for the command-line tools (bench, chaos, soak): a mistake
+// gets one line naming it and exit code 2, not a stack trace.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Values<O extends Options> = ReturnType<
+  typeof parseArgs<{ options: O; strict: true; allowPositionals: false }>
+>['values'];
+
+function usageError(tool: string, message: string): never {
+  console.error(`${tool}: ${message}`);
+  process.exit(2);
+}
+
+/** The tool's `--name value` options; anything else is an error. */
+export function parseOptions<O extends Options>(tool: string, options: O): Values<O> {
+  try {
+    return parseArgs({ options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    const known = Object.keys(options)
+      .map((name) => `--${name}`)
+      .join(', ');
+    const message = error instanceof Error ? error.message : String(error);
+    return usageError(tool, `${message.split('\n')[0]} (options: ${known})`);
+  }
+}
+
+/** A whole number of at least `min` and at most `max`, from option `name`. */
+export function wholeNumber(
+  tool: string,
+  name: string,
+  text: string,
+  { min = 1, max = 10_000_000 }: { min?: number; max?: number } = {},
+): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || value < min || value > max) {
+    usageError(
+      tool,
+      `--${name} must be a whole number from ${min} to ${max}, got '${text}'`,
+    );
+  }
+  return value;
+}

@@ -1,0 +1,144 @@
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+
+import { describe, expect, it } from '@jest/globals';
+
+import { answers, ThrowawayRedis } from '../redis-server.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(
+  check: () => Promise<boolean> | boolean,
+  ms = 5000,
+): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; await sleep(50)) {
+    if (await check()) return true;
+  }
+  return false;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    // A zombie still answers kill 0; it is gone for every other purpose.
+    const state = execFileSync('ps', ['-o', 'stat=', '-p', String(pid)]).toString();
+    return !state.trim().startsWith('Z');
+  } catch {
+    return false;
+  }
+};
+
+const childrenOf = (pid: number, name?: string): number[] => {
+  const result = spawnSync('pgrep', ['-P', String(pid), ...(name ? [name] : [])]);
+  return result.stdout.toString().split('\n').filter(Boolean).map(Number);
+};
+
+describe('throwaway redis-server', () => {
+  it('dies with the process that started it, even one killed by SIGKILL', async () => {
+    const holder = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'test/tools/hold-redis.ts'],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    const [line] = (await once(holder.stdout, 'data')) as [Buffer];
+    const port = Number(line.toString().trim());
+    expect(await answers(port)).toBe(true);
+
+    holder.kill('SIGKILL');
+    await once(holder, 'exit');
+
+    expect(await until(async () => !(await answers(port)))).toBe(true);
+  });
+
+  it('reports an exit nobody asked for, naming the server, and kill() after it returns', async () => {
+    const server = await ThrowawayRedis.start();
+    const reported = new Promise<string>(
+      (resolve) => (server.onUnexpectedExit = resolve),
+    );
+
+    process.kill(server.pid!, 'SIGKILL');
+
+    expect(await reported).toBe(`redis-server on port ${server.port} exited (SIGKILL)`);
+    await server.kill();
+  });
+
+  it('does not report an exit that kill() asked for', async () => {
+    const server = await ThrowawayRedis.start();
+    let reported = '';
+    server.onUnexpectedExit = (why) => (reported = why);
+
+    await server.kill();
+    await sleep(100);
+
+    expect(reported).toBe('');
+    expect(await answers(server.port)).toBe(false);
+  });
+});
+
+describe('command-line tools', () => {
+  const tool = (script: string, ...args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', script, ...args], {
+      encoding: 'utf8',
+    });
+
+  it.each([
+    [
+      'test/bench/bench.ts',
+      ['--rounds', '0'],
+      "bench: --rounds must be a whole number from 1 to 1000, got '0'",
+    ],
+    [
+      'test/bench/bench.ts',
+      ['--idle-seconds', '3000000'],
+      'bench: --idle-seconds must be a whole number from 1 to 86400',
+    ],
+    [
+      'test/bench/bench.ts',
+      ['--bogus'],
+      "bench: Unknown option '--bogus' (options: --rounds, --jobs, --idle-seconds)",
+    ],
+    [
+      'test/chaos/chaos.ts',
+      ['--workers', 'two'],
+      "chaos: --workers must be a whole number from 1 to 64, got 'two'",
+    ],
+    [
+      'test/chaos/soak.ts',
+      ['--jobs', '1.5'],
+      "soak: --jobs must be a whole number from 1 to 10000000, got '1.5'",
+    ],
+  ])('%s %j exits 2 with one line naming the mistake', (script, args, message) => {
+    const result = tool(script, ...args);
+
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim()).toContain(message);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('npm run passes a SIGTERM on to the tool, which stops its Redis', async () => {
+    const npm = spawn(
+      'npm',
+      ['run', '-s', 'bench', '--', '--rounds', '1', '--jobs', '500000'],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    // The table's header is printed once the bench's Redis is up.
+    await new Promise<void>((resolve) =>
+      npm.stdout.on(
+        'data',
+        (chunk: Buffer) => chunk.toString().includes('| scenario') && resolve(),
+      ),
+    );
+    const [bench] = childrenOf(npm.pid!);
+    const [redis] = childrenOf(bench, 'redis-server');
+    expect(alive(redis)).toBe(true);
+
+    npm.kill('SIGTERM');
+
+    expect(await until(() => !alive(bench))).toBe(true);
+    expect(await until(() => !alive(redis))).toBe(true);
+  }, 30_000);
+});
