@@ -1,6 +1,9 @@
-// Option parsing for the command-line tools (bench, chaos, soak): a mistake
-// gets one line naming it and exit code 2, not a stack trace.
+// For the command-line tools (bench, chaos, soak): option parsing, where a
+// mistake gets one line naming it and exit code 2, not a stack trace; and
+// the tool's own Redis.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+import { ThrowawayRedis } from './redis-server.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 type Values<O extends Options> = ReturnType<
@@ -40,4 +43,21 @@ export function wholeNumber(
     );
   }
   return value;
+}
+
+/**
+ * A throwaway Redis for the tool. When it cannot start, or dies before the
+ * tool is done (the tool would wait for replies forever), the tool says so
+ * and exits 1.
+ */
+export async function toolRedis(tool: string): Promise<ThrowawayRedis> {
+  const server = await ThrowawayRedis.start().catch((error: Error) => {
+    console.error(`${tool}: ${error.message}`);
+    return process.exit(1);
+  });
+  server.onUnexpectedExit = (why) => {
+    console.error(`${tool}: ${why} before the ${tool} ended`);
+    process.exit(1);
+  };
+  return server;
 }

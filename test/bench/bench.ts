@@ -5,9 +5,8 @@ import { cpus } from 'node:os';
 
 import { Redis } from 'ioredis';
 
-import { parseOptions, wholeNumber } from '../cli.js';
+import { parseOptions, toolRedis, wholeNumber } from '../cli.js';
 import { exitOnSignals } from '../exit-on-signals.js';
-import { ThrowawayRedis } from '../redis-server.js';
 import { bullmq, remq, type Subject } from './subjects.js';
 
 const values = parseOptions('bench', {
@@ -24,15 +23,7 @@ const IDLE_SECONDS = wholeNumber('bench', 'idle-seconds', values['idle-seconds']
 
 exitOnSignals();
 
-const server = await ThrowawayRedis.start().catch((error: Error) => {
-  console.error(`bench: ${error.message}`);
-  return process.exit(1);
-});
-// Without its Redis the bench would wait for replies forever.
-server.onUnexpectedExit = (why) => {
-  console.error(`bench: ${why} before the bench ended`);
-  process.exit(1);
-};
+const server = await toolRedis('bench');
 const admin = new Redis(server.url);
 let serial = 0;
 const fresh = () => `b${(serial += 1)}`;

@@ -4,23 +4,14 @@
 import { Redis } from 'ioredis';
 
 import { TaskManager } from '../../lib/core/index.js';
-import { parseOptions, wholeNumber } from '../cli.js';
+import { parseOptions, toolRedis, wholeNumber } from '../cli.js';
 import { exitOnSignals } from '../exit-on-signals.js';
-import { ThrowawayRedis } from '../redis-server.js';
 
 exitOnSignals();
 
 const values = parseOptions('soak', { jobs: { type: 'string', default: '100000' } });
 const total = wholeNumber('soak', 'jobs', values.jobs);
-const redis = await ThrowawayRedis.start().catch((error: Error) => {
-  console.error(`soak: ${error.message}`);
-  return process.exit(1);
-});
-// Without its Redis the soak would wait for replies forever.
-redis.onUnexpectedExit = (why) => {
-  console.error(`soak: ${why} before the soak ended`);
-  process.exit(1);
-};
+const redis = await toolRedis('soak');
 const db = new Redis(redis.url);
 const tasks = TaskManager.init({ db, consumer: { concurrency: 50 } });
 let done = 0;
