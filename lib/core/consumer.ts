@@ -8,6 +8,7 @@ import { defaultConsumerId } from './ids.js';
 import { Reclaimer } from './reclaimer.js';
 import { toEntries } from './stream-entries.js';
 import type { RedisClient } from './types.js';
+import { settlesWithin } from './wait.js';
 
 export type {
   ConsumerOptions,
@@ -123,7 +124,9 @@ export class Consumer extends EventEmitter {
   async stop({ timeoutMs = 10_000 }: { timeoutMs?: number } = {}): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    this.reclaimer?.stop();
+    // A claim round under way may still hand over entries: they run before
+    // stop resolves, like those of the last read.
+    const reclaimerStopped = this.reclaimer?.stop() ?? Promise.resolve();
     this.wakeLoop?.();
 
     const deadline = Date.now() + timeoutMs;
@@ -131,13 +134,9 @@ export class Consumer extends EventEmitter {
     // A read that could not be interrupted (Cluster, or CLIENT UNBLOCK not
     // allowed) is cut off at the deadline: what it delivered stays pending
     // for this consumer's next start or for another consumer.
-    const loopEnded = await Promise.race([
-      this.loop?.then(() => true),
-      new Promise<false>((resolve) =>
-        setTimeout(() => resolve(false), timeoutMs).unref(),
-      ),
-    ]);
+    const loopEnded = await settlesWithin(this.loop ?? Promise.resolve(), timeoutMs);
     if (!loopEnded) this.reader?.disconnect();
+    await settlesWithin(reclaimerStopped, deadline - Date.now());
     await this.whenIdle(Math.max(0, deadline - Date.now()));
     this.reader?.disconnect();
     this.reader = undefined;

@@ -8,6 +8,7 @@ import { QueueRunner, type Outcome } from './queue-runner.js';
 import { Janitor, type RetentionOptions } from './retention.js';
 import type { HandlerOptions, JobOptions, RedisClient } from './types.js';
 import { toJson } from './json.js';
+import { settlesWithin } from './wait.js';
 
 export interface ProcessorOptions {
   /** Command connection. Each consumed queue opens one more, for blocking reads. */
@@ -128,7 +129,10 @@ export class Processor extends EventEmitter {
   /** Stops every queue's consumer; in-flight jobs get up to `timeoutMs` to finish. */
   async stop({ timeoutMs = 10_000 }: { timeoutMs?: number } = {}): Promise<void> {
     this.started = false;
+    const deadline = Date.now() + timeoutMs;
     await Promise.all([...this.runners.values()].map((runner) => runner.stop(timeoutMs)));
+    // Retention trims the last outcomes started, so none runs on after stop.
+    await settlesWithin(this.janitor.idle(), deadline - Date.now());
   }
 
   private async handleEntry(runner: QueueRunner, entry: StreamEntry): Promise<void> {

@@ -9,6 +9,7 @@ import { GROUP, type QueueKeys } from './keys.js';
 import type { Janitor } from './retention.js';
 import { scripts } from './scripts/index.js';
 import type { RedisClient } from './types.js';
+import { settlesWithin } from './wait.js';
 
 /** One outcome, as the move-to-finished script takes it. */
 export interface Outcome {
@@ -130,11 +131,7 @@ export class QueueRunner {
   async stop(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     await this.consumer.stop({ timeoutMs });
-    const left = Math.max(0, deadline - Date.now());
-    await Promise.race([
-      Promise.allSettled([...this.settling]),
-      new Promise((resolve) => setTimeout(resolve, left).unref()),
-    ]);
+    await settlesWithin(Promise.allSettled([...this.settling]), deadline - Date.now());
   }
 
   /** A wake-up signal from the lane: note what it says, then acknowledge it. */

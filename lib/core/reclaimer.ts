@@ -40,6 +40,8 @@ export class Reclaimer {
   private claimTimer?: NodeJS.Timeout;
   private renewTimer?: NodeJS.Timeout;
   private claiming = false;
+  /** Rounds under way, so `stop` can wait for them. */
+  private readonly rounds = new Set<Promise<void>>();
 
   constructor(
     private readonly host: ReclaimerHost,
@@ -49,21 +51,28 @@ export class Reclaimer {
   start(): void {
     const { minIdleMs } = this.options;
     this.claimTimer = setInterval(
-      () => void this.claimOnce(),
+      () => this.inBackground(this.claimOnce()),
       Math.max(50, minIdleMs / 2),
     );
     this.renewTimer = setInterval(
-      () => void this.renewOnce(),
+      () => this.inBackground(this.renewOnce()),
       Math.max(30, minIdleMs / 3),
     );
     this.claimTimer.unref();
     this.renewTimer.unref();
-    void this.claimOnce();
+    this.inBackground(this.claimOnce());
   }
 
-  stop(): void {
+  /** Stops the timers; resolves once the round under way, if any, is over. */
+  async stop(): Promise<void> {
     clearInterval(this.claimTimer);
     clearInterval(this.renewTimer);
+    await Promise.allSettled([...this.rounds]);
+  }
+
+  private inBackground(round: Promise<void>): void {
+    this.rounds.add(round);
+    void round.finally(() => this.rounds.delete(round));
   }
 
   /** One round of taking over idle entries, at most as many as there are free slots. */

@@ -38,6 +38,8 @@ type Finished = 'completed' | 'failed';
 export class Janitor {
   private readonly policy: Record<Finished, KeepPolicy>;
   private readonly busy = new Set<string>();
+  /** Trims under way, so `idle` can wait for them. */
+  private readonly running = new Set<Promise<unknown>>();
   private readonly lastAgeCheck = new Map<string, number>();
 
   constructor(
@@ -68,14 +70,33 @@ export class Janitor {
   }
 
   /** Trims both finished sets of a queue now, for age as well as count. */
-  async sweep(keys: QueueKeys): Promise<void> {
+  sweep(keys: QueueKeys): Promise<void> {
     this.lastAgeCheck.set(keys.queue, Date.now());
-    await this.trim(keys, 'completed');
-    await this.trim(keys, 'failed');
+    return this.track(
+      (async () => {
+        await this.trim(keys, 'completed');
+        await this.trim(keys, 'failed');
+      })(),
+    );
+  }
+
+  /** Resolves once no trim is under way (after the consumers stopped, none starts). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
 
   /** Removes what the policy no longer keeps; resolves with how many were removed. */
-  async trim(keys: QueueKeys, which: Finished, now = Date.now()): Promise<number> {
+  trim(keys: QueueKeys, which: Finished, now = Date.now()): Promise<number> {
+    return this.track(this.trimNow(keys, which, now));
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.running.add(work);
+    void work.finally(() => this.running.delete(work));
+    return work;
+  }
+
+  private async trimNow(keys: QueueKeys, which: Finished, now: number): Promise<number> {
     const set = keys[which];
     if (this.busy.has(set)) return 0;
     this.busy.add(set);

@@ -252,6 +252,26 @@ describe('delivery through crashes and faults', () => {
     expect((await tm.admin.getJob('default', id))?.state).toBe('completed');
   });
 
+  it('stop waits for the retention sweep under way: no trim runs on after it', async () => {
+    const tm = env.manager({ retention: { completed: { count: 5 } } });
+    await tm.registerHandler({ event: 'e', handler: () => undefined });
+    // Enough finished ids that the sweep of the first read takes a while.
+    const completed = `{${env.prefix}:default}:completed`;
+    for (let i = 0; i < 100_000; i += 10_000) {
+      const args = Array.from({ length: 10_000 }, (_, j) => [1, `old-${i + j}`]).flat();
+      await env.db.zadd(completed, ...args);
+    }
+    await tm.start();
+    await tm.emit({ event: 'e' });
+    await next(tm, 'completed');
+    expect(await env.db.zcard(completed)).toBeGreaterThan(1000);
+
+    await tm.stop();
+
+    // Every old id aged out; the job just completed is kept.
+    expect(await env.db.zcard(completed)).toBe(1);
+  });
+
   it('stop lets jobs in flight finish and emit, and leaves the rest for others', async () => {
     const tm = env.manager({ consumer: { concurrency: 2, claim: { minIdleMs: 100 } } });
     const finished: number[] = [];
