@@ -200,11 +200,23 @@ export class RemqAdmin {
   /** One job's record with its logs, or null when there is none. */
   async getJob(queue: string, id: string): Promise<JobRecord | null> {
     const keys = this.keysOf(queue);
-    const [hash, logs] = await Promise.all([
+    // A finished job's finish time is its score in its set (see move-to-finished).
+    const [hash, logs, completedAt, failedAt] = await Promise.all([
       this.db.hgetall(keys.job(id)),
       this.db.lrange(keys.logs(id), 0, -1),
+      this.db.zscore(keys.completed, id),
+      this.db.zscore(keys.failed, id),
     ]);
     if (!hash.state) return null;
+    const finishedAt =
+      hash.state === 'completed'
+        ? completedAt
+        : hash.state === 'failed'
+          ? failedAt
+          : null;
+    // Records written before keep theirs in the hash.
+    if (finishedAt !== null && hash.finishedAt === undefined)
+      hash.finishedAt = finishedAt;
     return toJobRecord(queue, id, hash, logs);
   }
 

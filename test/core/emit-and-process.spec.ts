@@ -145,7 +145,12 @@ describe('emit and process', () => {
     await completed;
     const job = await tm.admin.getJob('default', id);
     expect(job).toMatchObject({ state: 'completed', attempt: 1, result: { ok: true } });
-    expect(job?.finishedAt).toBeInstanceOf(Date);
+    // The finish time is the job's score in the completed set, after it ran.
+    const score = await env.db.zscore(`{${env.prefix}:default}:completed`, id);
+    expect(job?.finishedAt?.getTime()).toBe(Number(score));
+    expect(job!.finishedAt!.getTime()).toBeGreaterThanOrEqual(
+      job!.processedAt!.getTime(),
+    );
     expect((await tm.admin.listJobs('default', 'completed')).map((j) => j.id)).toEqual([
       id,
     ]);
@@ -176,6 +181,8 @@ describe('emit and process', () => {
     const record = await tm.admin.getJob('default', id);
     expect(record).toMatchObject({ state: 'failed', error: 'smtp refused', attempt: 1 });
     expect(record?.stack).toContain('smtp refused');
+    const score = await env.db.zscore(`{${env.prefix}:default}:failed`, id);
+    expect(record?.finishedAt?.getTime()).toBe(Number(score));
     expect(await tm.admin.getQueueStats('default')).toMatchObject({
       failed: 1,
       deadLettered: 1,

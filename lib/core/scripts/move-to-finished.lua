@@ -1,7 +1,9 @@
 --[[
   Records the outcome of a batch of delivered entries and acknowledges them,
   so an entry is acknowledged exactly when its outcome is stored. An entry
-  that another consumer already acknowledged is left alone.
+  that another consumer already acknowledged is left alone. A finished job's
+  finish time is its score in the completed or failed set, not a field of
+  its record (one field less to write and keep per job).
 
   KEYS[1..8]  ready stream, lane, prioritized set, delayed set, meta hash,
               completed set, failed set, dead-letter stream
@@ -99,7 +101,7 @@ local function deadLetter(record, id, entry, reason, message, fields)
   if record and redis.call('EXISTS', record) == 1 then
     local f = redis.call('HMGET', record, 'event', 'attempt', 'data', 'opts', 'priority')
     f[1] = f[1] or ''
-    redis.call('HSET', record, 'state', 'failed', 'finishedAt', now)
+    redis.call('HSET', record, 'state', 'failed')
     redis.call('ZADD', failedSet, now, id)
     local letter = redis.call('XADD', dlq, '*', 'j', id, 'event', f[1], 'reason', reason,
       'attempts', f[2] or '0', 'error', message, 'at', now, 'data', f[3] or '',
@@ -154,9 +156,9 @@ for _, item in ipairs(cjson.decode(ARGV[4])) do
       outcome = 1
       if kind == 'c' then
         if text ~= '' then
-          redis.call('HSET', record, 'state', 'completed', 'finishedAt', now, 'result', text)
+          redis.call('HSET', record, 'state', 'completed', 'result', text)
         else
-          redis.call('HSET', record, 'state', 'completed', 'finishedAt', now)
+          redis.call('HSET', record, 'state', 'completed')
         end
         completed[#completed + 1] = now
         completed[#completed + 1] = id
