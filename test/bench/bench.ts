@@ -60,6 +60,28 @@ async function usedMemory(): Promise<number> {
   return total;
 }
 
+/** The longest one measurement may take; past it the bench stops (a frozen Redis, say). */
+const LIMIT_MS = Math.max(120_000, JOBS * 10) + IDLE_SECONDS * 1000;
+
+async function withinLimit<T>(measuring: Promise<T>, name: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(new Error(`${name} took over ${LIMIT_MS / 1000} s; is Redis answering?`)),
+      LIMIT_MS,
+    );
+  });
+  try {
+    return await Promise.race([measuring, limit]);
+  } catch (error) {
+    console.error(`bench: ${(error as Error).message}`);
+    return process.exit(1);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Runs `measure` on a fresh prefix for each subject, ROUNDS times,
  * alternating, which goes first swapping every round (after `beforeRound`,
@@ -77,7 +99,7 @@ async function figures(
       const make = makers[i];
       await admin.flushall();
       const subject = make(fresh());
-      results[i].push(await measure(subject));
+      results[i].push(await withinLimit(measure(subject), subject.name));
       await subject.close();
     }
   }
@@ -150,20 +172,35 @@ async function latency(subject: Subject): Promise<[number, number]> {
   ];
 }
 
-/** Redis bytes per job: waiting (no consumer), or finished and retained. */
+/**
+ * Redis bytes per job: waiting (no consumer), or finished and retained. The
+ * growth from `base` to `base + more` jobs, so fixed costs are left out:
+ * BullMQ's events stream, capped at 10,000 entries, would otherwise count
+ * as hundreds of bytes per job at first and less with every job added.
+ * Finished jobs are all kept here (REMQ keeps the newest 1,000 by default),
+ * so each one's own cost shows.
+ */
 async function memoryPerJob(subject: Subject, finished: boolean): Promise<number> {
-  const count = finished ? 1000 : 10_000;
+  // Enough jobs first to fill BullMQ's events stream (about 4 events per
+  // finished job, 1 per waiting one).
+  const [base, more] = finished ? [3000, 2000] : [10_000, 10_000];
+  let recorded = 0;
+  const stop = finished
+    ? await subject.consume('mem', 50, () => (recorded += 1), undefined, {
+        keepFinished: true,
+      })
+    : undefined;
+  const fill = async (count: number) => {
+    const target = recorded + count;
+    await subject.addBulk('mem', count);
+    while (finished && recorded < target) await sleep(20);
+  };
+  await fill(base);
   const before = await usedMemory();
-  await subject.addBulk('mem', count);
-  if (finished) {
-    let done = 0;
-    let finish!: () => void;
-    const all = new Promise<void>((resolve) => (finish = resolve));
-    const stop = await subject.consume('mem', 50, () => ++done === count && finish());
-    await all;
-    await stop();
-  }
-  return ((await usedMemory()) - before) / count;
+  await fill(more);
+  const after = await usedMemory();
+  await stop?.();
+  return (after - before) / more;
 }
 
 /** Commands per second Redis serves while ten queues sit idle with their consumers. */
@@ -192,7 +229,8 @@ async function bareStream(): Promise<number[]> {
   await db.xgroup('CREATE', 'bare', 'g', '0', 'MKSTREAM');
   for (let i = 0; i < JOBS; i += 1000) {
     const pipeline = db.pipeline();
-    for (let j = 0; j < 1000; j += 1) pipeline.xadd('bare', '*', 'n', String(i + j));
+    for (let j = i; j < Math.min(i + 1000, JOBS); j += 1)
+      pipeline.xadd('bare', '*', 'n', String(j));
     await pipeline.exec();
   }
   const cpuBefore = await redisCpu();

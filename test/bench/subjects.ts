@@ -3,6 +3,11 @@ import { Redis } from 'ioredis';
 
 import { TaskManager } from '../../lib/core/index.js';
 
+export interface ConsumeOptions {
+  /** Keep every finished job (BullMQ's default; REMQ keeps the newest 1,000). */
+  keepFinished?: boolean;
+}
+
 /** What every scenario does, implemented once per queue library. */
 export interface Subject {
   name: string;
@@ -17,6 +22,7 @@ export interface Subject {
     concurrency: number,
     onDone: () => void,
     onRun?: (data: Record<string, number>) => void,
+    options?: ConsumeOptions,
   ): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
@@ -43,12 +49,13 @@ export function remq(url: string, prefix: string): Subject {
     async add(queue, n, extra) {
       await producer.emit({ event: 'job', queue, data: { ...data(n), ...extra } });
     },
-    async consume(queue, concurrency, onDone, onRun) {
+    async consume(queue, concurrency, onDone, onRun, options) {
       const consumerDb = new Redis(url);
       const tasks = TaskManager.init({
         db: consumerDb,
         prefix,
         consumer: { concurrency },
+        ...(options?.keepFinished && { retention: { completed: { count: 1e9 } } }),
       });
       tasks.on('completed', onDone);
       await tasks.registerHandler<Record<string, number>>({
