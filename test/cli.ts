@@ -15,16 +15,25 @@ function usageError(tool: string, message: string): never {
   process.exit(2);
 }
 
-/** The tool's `--name value` options; anything else is an error. */
+/** The tool's `--name value` options; anything else is an error. `--help` lists them. */
 export function parseOptions<O extends Options>(tool: string, options: O): Values<O> {
+  const known = Object.entries(options)
+    .map(([name, { type, default: value }]) =>
+      type === 'boolean' ? `--${name}` : `--${name} ${String(value ?? '')}`,
+    )
+    .join(' ');
+  if (process.argv.slice(2).some((arg) => arg === '--help' || arg === '-h')) {
+    console.log(`npm run ${tool} [-- ${known}]  (defaults shown)`);
+    process.exit(0);
+  }
   try {
     return parseArgs({ options, strict: true, allowPositionals: false }).values;
   } catch (error) {
-    const known = Object.keys(options)
-      .map((name) => `--${name}`)
-      .join(', ');
     const message = error instanceof Error ? error.message : String(error);
-    return usageError(tool, `${message.split('\n')[0]} (options: ${known})`);
+    return usageError(
+      tool,
+      `${message.split('\n')[0]} (usage: npm run ${tool} -- ${known})`,
+    );
   }
 }
 

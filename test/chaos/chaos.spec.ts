@@ -12,6 +12,7 @@ describe('chaos', () => {
       timeoutMs: 60_000,
     });
 
+    expect(report.timedOut).toBe(false);
     expect(report.lost).toBe(0);
     expect(report.deadLettered).toBe(0);
     expect(report.runs).toBeGreaterThanOrEqual(report.jobs);

@@ -21,6 +21,8 @@ export interface ChaosOptions {
 }
 
 export interface ChaosReport {
+  /** The queue did not settle within timeoutMs: jobs not completed may still have run. */
+  timedOut: boolean;
   jobs: number;
   runs: number;
   duplicates: number;
@@ -40,6 +42,9 @@ const WORKER = new URL('./worker.ts', import.meta.url).pathname;
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'remq-chaos-'));
+  // Its append-only files go however the run ends (Ctrl-C, a kill).
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', removeDir);
   const redis = await ThrowawayRedis.start([
     '--appendonly',
     'yes',
@@ -48,6 +53,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     '--dir',
     dir,
   ]);
+  // Redis dying on its own ends the run: nothing would answer it again.
+  let died!: (why: string) => void;
+  const death = new Promise<never>(
+    (_, reject) => (died = (why) => reject(new Error(why))),
+  );
+  death.catch(() => undefined);
+  redis.onUnexpectedExit = died;
   const prefix = 'chaos';
   const db = new Redis(redis.url, { maxRetriesPerRequest: null });
   db.on('error', () => undefined);
@@ -67,7 +79,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await Promise.race([once(child, 'message'), once(child, 'exit')]);
   };
 
-  try {
+  const restartRedis = async () => {
+    await redis.kill();
+    await sleep(200);
+    await redis.up();
+  };
+
+  const run = async (): Promise<ChaosReport> => {
     await Promise.all(Array.from({ length: options.workers }, spawnWorker));
     const ids = Array.from({ length: options.jobs }, (_, n) => `job-${n}`);
     for (let i = 0; i < ids.length; i += 500) {
@@ -85,27 +103,37 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       await sleep(200 + Math.random() * 400);
       const victims = [...workers];
       victims[Math.floor(Math.random() * victims.length)]?.kill('SIGKILL');
-      if (options.restartRedis && kill === Math.floor(options.kills / 2)) {
-        await redis.kill();
-        await sleep(200);
-        await redis.up();
-      }
+      if (options.restartRedis && kill === Math.floor(options.kills / 2))
+        await restartRedis();
       await spawnWorker();
     }
+    if (options.restartRedis && options.kills === 0) {
+      await sleep(200 + Math.random() * 400);
+      await restartRedis();
+    }
 
-    await settle(tasks, options.timeoutMs);
-    return await count(db, prefix, ids, (Date.now() - started) / 1000);
+    const settled = await settle(tasks, options.timeoutMs);
+    const report = await count(db, prefix, ids, (Date.now() - started) / 1000);
+    return { ...report, timedOut: !settled };
+  };
+
+  try {
+    return await Promise.race([run(), death]);
   } finally {
     killWorkers();
     process.off('exit', killWorkers);
     db.disconnect();
     await redis.kill();
-    rmSync(dir, { recursive: true, force: true });
+    removeDir();
+    process.off('exit', removeDir);
   }
 }
 
-/** Waits until the queue holds nothing waiting, delayed or running, for a second. */
-async function settle(tasks: TaskManager, timeoutMs: number): Promise<void> {
+/**
+ * Waits until the queue holds nothing waiting, delayed or running, for a
+ * second; false when it did not within timeoutMs.
+ */
+async function settle(tasks: TaskManager, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   let quietSince = 0;
   while (Date.now() < deadline) {
@@ -113,9 +141,10 @@ async function settle(tasks: TaskManager, timeoutMs: number): Promise<void> {
     const busy = !stats || stats.waiting + stats.delayed + stats.processing > 0;
     if (busy) quietSince = 0;
     else if (!quietSince) quietSince = Date.now();
-    else if (Date.now() - quietSince > 1000) return;
+    else if (Date.now() - quietSince > 1000) return true;
     await sleep(100);
   }
+  return false;
 }
 
 async function count(db: Redis, prefix: string, ids: string[], seconds: number) {

@@ -22,15 +22,17 @@ const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 const usedMemory = async () =>
   Number(/used_memory:(\d+)/.exec(await db.info('memory'))?.[1]);
 console.log('jobs done   heap MB   redis MB   completed kept');
-const step = total / 10;
+// A row every tenth of the way (whatever --jobs is), and always at the end.
+let nextRow = total / 10;
 for (let sent = 0; sent < total;) {
-  const batch = Math.min(1000, total - sent);
+  const batch = Math.min(1000, total - sent, Math.max(1, Math.ceil(nextRow - sent)));
   await tasks.emitBulk(
     Array.from({ length: batch }, (_, i) => ({ event: 'soak', data: { n: sent + i } })),
   );
   sent += batch;
   while (done < sent - 5000) await new Promise((resolve) => setTimeout(resolve, 5));
-  if (sent % step === 0) {
+  if (sent >= nextRow || sent === total) {
+    while (nextRow <= sent) nextRow += total / 10;
     await tasks.waitUntilIdle();
     global.gc?.();
     const { completed } = await tasks.admin.getQueueStats('default');

@@ -97,7 +97,7 @@ describe('command-line tools', () => {
     [
       'test/bench/bench.ts',
       ['--bogus'],
-      "bench: Unknown option '--bogus' (options: --rounds, --jobs, --idle-seconds)",
+      "bench: Unknown option '--bogus' (usage: npm run bench -- --rounds 3 --jobs 20000 --idle-seconds 60)",
     ],
     [
       'test/chaos/chaos.ts',
@@ -116,6 +116,59 @@ describe('command-line tools', () => {
     expect(result.stderr.trim()).toContain(message);
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
+
+  it('--help lists the options with their defaults and exits 0', () => {
+    const result = tool('test/chaos/chaos.ts', '--help');
+
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain(
+      'npm run chaos [-- --jobs 5000 --workers 4 --kills 8',
+    );
+  });
+
+  /** Starts `npm run <args>` and resolves once `ready` shows on its output. */
+  async function npmRun(args: string[], ready: string) {
+    const npm = spawn('npm', ['run', '-s', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const onData = (chunk: Buffer) => (output += chunk.toString());
+    npm.stdout.on('data', onData);
+    npm.stderr.on('data', onData);
+    expect(await until(() => output.includes(ready), 20_000)).toBe(true);
+    const [tool] = childrenOf(npm.pid!);
+    const [redis] = childrenOf(tool, 'redis-server');
+    return { npm, tool, redis, output: () => output };
+  }
+
+  it('a tool started by npm stops with its Redis when npm is killed, by SIGKILL too', async () => {
+    // The table's header is printed once the bench's Redis is up.
+    const { npm, tool, redis } = await npmRun(
+      ['bench', '--', '--rounds', '1', '--jobs', '500000'],
+      '| scenario',
+    );
+    expect(alive(redis)).toBe(true);
+
+    npm.kill('SIGKILL');
+
+    expect(await until(() => !alive(tool))).toBe(true);
+    expect(await until(() => !alive(redis))).toBe(true);
+  }, 30_000);
+
+  it('chaos whose Redis dies says so and exits 1 instead of waiting forever', async () => {
+    const { npm, output } = await npmRun(
+      ['chaos', '--', '--jobs', '200000', '--kills', '0', '--no-restart'],
+      '',
+    );
+    const server = () => childrenOf(childrenOf(npm.pid!)[0] ?? -1, 'redis-server')[0];
+    expect(await until(() => server() !== undefined, 20_000)).toBe(true);
+
+    process.kill(server(), 'SIGKILL');
+
+    const [code] = (await once(npm, 'exit')) as [number];
+    expect(code).toBe(1);
+    expect(output()).toMatch(/chaos: redis-server on port \d+ exited \(SIGKILL\)/);
+  }, 30_000);
 
   it('npm run passes a SIGTERM on to the tool, which stops its Redis', async () => {
     const npm = spawn(
