@@ -22,8 +22,10 @@ process.once('exit', () => running.forEach((child) => child.kill('SIGKILL')));
  * where no 'exit' handler runs): a shell reads a pipe only this process
  * holds open, and kills unless it reads `stop` first. Returns what stops it.
  */
-function killWithUs(pid: number): () => void {
-  const script = `IFS= read -r word; [ "$word" = stop ] || kill -9 ${pid} 2>/dev/null`;
+function killWithUs(pid: number, removeDir?: string): () => void {
+  if (removeDir?.includes("'")) throw new Error(`unexpected quote in ${removeDir}`);
+  const remove = removeDir ? `; rm -rf -- '${removeDir}'` : '';
+  const script = `IFS= read -r word; [ "$word" = stop ] || { kill -9 ${pid} 2>/dev/null${remove}; }`;
   const watchdog = spawn('sh', ['-c', script], { stdio: ['pipe', 'ignore', 'ignore'] });
   watchdog.on('error', () => undefined);
   watchdog.stdin?.on('error', () => undefined);
@@ -45,10 +47,18 @@ export class ThrowawayRedis {
   private constructor(
     readonly port: number,
     private readonly args: string[],
+    private readonly removeOnDeath?: string,
   ) {}
 
-  static async start(args: string[] = []): Promise<ThrowawayRedis> {
-    const server = new ThrowawayRedis(await freePort(), args);
+  /**
+   * `removeOnDeath`: a directory (the server's data, say) to delete too if
+   * this process dies without stopping the server.
+   */
+  static async start(
+    args: string[] = [],
+    { removeOnDeath }: { removeOnDeath?: string } = {},
+  ): Promise<ThrowawayRedis> {
+    const server = new ThrowawayRedis(await freePort(), args, removeOnDeath);
     await server.up();
     return server;
   }
@@ -93,7 +103,7 @@ export class ThrowawayRedis {
       );
     }
     running.add(child);
-    const cancelWatchdog = killWithUs(child.pid!);
+    const cancelWatchdog = killWithUs(child.pid!, this.removeOnDeath);
     child.once('exit', (code, signal) => {
       running.delete(child);
       cancelWatchdog();

@@ -60,27 +60,21 @@ async function usedMemory(): Promise<number> {
   return total;
 }
 
-/** The longest one measurement may take; past it the bench stops (a frozen Redis, say). */
+/**
+ * The longest one step (a library's measurement, the floor, the idle count)
+ * may take; past it the bench says which step stalled and exits 1, since a
+ * frozen Redis would otherwise stall it anywhere.
+ */
 const LIMIT_MS = Math.max(120_000, JOBS * 10) + IDLE_SECONDS * 1000;
-
-async function withinLimit<T>(measuring: Promise<T>, name: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(new Error(`${name} took over ${LIMIT_MS / 1000} s; is Redis answering?`)),
-      LIMIT_MS,
-    );
-  });
-  try {
-    return await Promise.race([measuring, limit]);
-  } catch (error) {
-    console.error(`bench: ${(error as Error).message}`);
-    return process.exit(1);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+let step = { name: 'starting', until: Date.now() + LIMIT_MS };
+const startStep = (name: string) => (step = { name, until: Date.now() + LIMIT_MS });
+setInterval(() => {
+  if (Date.now() <= step.until) return;
+  console.error(
+    `bench: ${step.name} took over ${LIMIT_MS / 1000} s; is Redis answering?`,
+  );
+  process.exit(1);
+}, 1000).unref();
 
 /**
  * Runs `measure` on a fresh prefix for each subject, ROUNDS times,
@@ -93,13 +87,17 @@ async function figures(
 ): Promise<number[][]> {
   const results: number[][][] = makers.map(() => []);
   for (let round = 0; round < ROUNDS; round += 1) {
-    await beforeRound?.();
+    if (beforeRound) {
+      startStep('the floor');
+      await beforeRound();
+    }
     const order = round % 2 === 0 ? [0, 1] : [1, 0];
     for (const i of order) {
       const make = makers[i];
       await admin.flushall();
       const subject = make(fresh());
-      results[i].push(await withinLimit(measure(subject), subject.name));
+      startStep(subject.name);
+      results[i].push(await measure(subject));
       await subject.close();
     }
   }
@@ -347,6 +345,7 @@ const idle: number[] = [];
 for (const make of makers) {
   await admin.flushall();
   const subject = make(fresh());
+  startStep(`${subject.name}, idle`);
   idle.push(await idleCommands(subject));
   await subject.close();
 }
@@ -365,6 +364,7 @@ lines.push(
     `REMQ at c=50: ${(atFifty[0][0] / floor).toFixed(2)} of it |`,
 );
 console.log(lines[lines.length - 1]);
+startStep('the end');
 await admin.flushall();
 admin.disconnect();
 await server.kill();

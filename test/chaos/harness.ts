@@ -42,17 +42,14 @@ const WORKER = new URL('./worker.ts', import.meta.url).pathname;
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'remq-chaos-'));
-  // Its append-only files go however the run ends (Ctrl-C, a kill).
+  // Its append-only files go however the run ends: here, on 'exit' (Ctrl-C,
+  // a kill), and by the server's watchdog when this process is SIGKILLed.
   const removeDir = () => rmSync(dir, { recursive: true, force: true });
   process.once('exit', removeDir);
-  const redis = await ThrowawayRedis.start([
-    '--appendonly',
-    'yes',
-    '--appendfsync',
-    'always',
-    '--dir',
-    dir,
-  ]);
+  const redis = await ThrowawayRedis.start(
+    ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir],
+    { removeOnDeath: dir },
+  );
   // Redis dying on its own ends the run: nothing would answer it again.
   let died!: (why: string) => void;
   const death = new Promise<never>(
@@ -117,9 +114,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     return { ...report, timedOut: !settled };
   };
 
+  // The whole run has a limit too: a frozen Redis would stall it anywhere.
+  const limitMs = options.timeoutMs + 60_000 + options.jobs * 2;
+  let limitTimer: NodeJS.Timeout | undefined;
+  const overtime = new Promise<never>((_, reject) => {
+    limitTimer = setTimeout(
+      () =>
+        reject(new Error(`the run took over ${limitMs / 1000} s; is Redis answering?`)),
+      limitMs,
+    );
+  });
   try {
-    return await Promise.race([run(), death]);
+    return await Promise.race([run(), death, overtime]);
   } finally {
+    clearTimeout(limitTimer);
     killWorkers();
     process.off('exit', killWorkers);
     db.disconnect();
@@ -148,10 +156,12 @@ async function settle(tasks: TaskManager, timeoutMs: number): Promise<boolean> {
 }
 
 async function count(db: Redis, prefix: string, ids: string[], seconds: number) {
-  const runs = await db.hgetall(`${prefix}:runs`);
+  // States first: a job counted completed has its run counted too, even
+  // while workers still run (a run that timed out).
   const states = await Promise.all(
     ids.map((id) => db.hget(`{${prefix}:chaos}:job:${id}`, 'state')),
   );
+  const runs = await db.hgetall(`${prefix}:runs`);
   let total = 0;
   let duplicates = 0;
   for (const id of ids) {

@@ -5,8 +5,10 @@ import { Redis } from 'ioredis';
 import { TaskManager } from '../../lib/core/index.js';
 
 const [url, prefix] = process.argv.slice(2);
-// Dies with the harness, however the harness dies (its IPC channel closes).
+// Dies with the harness, however the harness dies (its IPC channel closes),
+// also when that happened while this process was still loading.
 process.on('disconnect', () => process.exit(0));
+if (!process.connected) process.exit(0);
 const db = new Redis(url, { maxRetriesPerRequest: null });
 db.on('error', () => undefined); // Redis restarts on purpose here
 const tasks = TaskManager.init({

@@ -1,5 +1,6 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync, readlinkSync } from 'node:fs';
 
 import { describe, expect, it } from '@jest/globals';
 
@@ -169,6 +170,34 @@ describe('command-line tools', () => {
     expect(code).toBe(1);
     expect(output()).toMatch(/chaos: redis-server on port \d+ exited \(SIGKILL\)/);
   }, 30_000);
+
+  it('chaos killed by SIGKILL leaves no Redis, worker or data directory behind', async () => {
+    const chaos = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'test/chaos/chaos.ts', '--jobs', '200000'],
+      {
+        stdio: 'ignore',
+      },
+    );
+    const server = () => childrenOf(chaos.pid!, 'redis-server')[0];
+    expect(await until(() => server() !== undefined, 20_000)).toBe(true);
+    const redis = server();
+    // Redis runs in its --dir (its process title no longer shows the argument).
+    const dir = readlinkSync(`/proc/${redis}/cwd`);
+    expect(dir).toMatch(/remq-chaos-/);
+    expect(existsSync(dir)).toBe(true);
+    // Some workers up, and one perhaps still loading.
+    expect(await until(() => childrenOf(chaos.pid!, 'node').length >= 2, 20_000)).toBe(
+      true,
+    );
+    const workers = childrenOf(chaos.pid!, 'node');
+
+    chaos.kill('SIGKILL');
+
+    expect(await until(() => !alive(redis))).toBe(true);
+    expect(await until(() => workers.every((pid) => !alive(pid)))).toBe(true);
+    expect(await until(() => !existsSync(dir))).toBe(true);
+  }, 40_000);
 
   it('npm run passes a SIGTERM on to the tool, which stops its Redis', async () => {
     const npm = spawn(
