@@ -161,8 +161,10 @@ describe('command-line tools', () => {
       ['chaos', '--', '--jobs', '200000', '--kills', '0', '--no-restart'],
       '',
     );
-    const server = () => childrenOf(childrenOf(npm.pid!)[0] ?? -1, 'redis-server')[0];
-    expect(await until(() => server() !== undefined, 20_000)).toBe(true);
+    const chaos = () => childrenOf(npm.pid!)[0] ?? -1;
+    const server = () => childrenOf(chaos(), 'redis-server')[0];
+    // Workers start once Redis answers: kill it then, not while it starts.
+    expect(await until(() => childrenOf(chaos(), 'node').length > 0, 20_000)).toBe(true);
 
     process.kill(server(), 'SIGKILL');
 
