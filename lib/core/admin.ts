@@ -208,15 +208,9 @@ export class RemqAdmin {
       this.db.zscore(keys.failed, id),
     ]);
     if (!hash.state) return null;
-    const finishedAt =
-      hash.state === 'completed'
-        ? completedAt
-        : hash.state === 'failed'
-          ? failedAt
-          : null;
+    const score = { completed: completedAt, failed: failedAt }[hash.state];
     // Records written before keep theirs in the hash.
-    if (finishedAt !== null && hash.finishedAt === undefined)
-      hash.finishedAt = finishedAt;
+    if (score != null) hash.finishedAt ??= score;
     return toJobRecord(queue, id, hash, logs);
   }
 

@@ -9,7 +9,7 @@ import { GROUP, type QueueKeys } from './keys.js';
 import type { Janitor } from './retention.js';
 import { scripts } from './scripts/index.js';
 import type { RedisClient } from './types.js';
-import { settlesWithin } from './wait.js';
+import { InFlight, settlesWithin } from './wait.js';
 
 /** One outcome, as the move-to-finished script takes it. */
 export interface Outcome {
@@ -61,7 +61,7 @@ export class QueueRunner {
   private nextDueAt = 0;
   private lastDueCheck = 0;
   /** Outcomes being recorded after their handler finished. */
-  private readonly settling = new Set<Promise<void>>();
+  private readonly settling = new InFlight();
   onError: (error: unknown) => void = () => undefined;
   private lastSweep = 0;
   /** Jobs that fetch-jobs marked processing as it delivered them. */
@@ -121,17 +121,14 @@ export class QueueRunner {
 
   /** Keeps a recording in flight in view, so `stop` can wait for it. */
   track(recording: Promise<void>): void {
-    const tracked = recording
-      .catch(this.onError)
-      .finally(() => this.settling.delete(tracked));
-    this.settling.add(tracked);
+    void this.settling.track(recording.catch(this.onError));
   }
 
   /** Stops reading; jobs in flight, and their recording, get `timeoutMs`. */
   async stop(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     await this.consumer.stop({ timeoutMs });
-    await settlesWithin(Promise.allSettled([...this.settling]), deadline - Date.now());
+    await settlesWithin(this.settling.settled(), deadline - Date.now());
   }
 
   /** A wake-up signal from the lane: note what it says, then acknowledge it. */

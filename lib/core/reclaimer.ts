@@ -1,5 +1,6 @@
 import type { StreamEntry } from './consumer.js';
 import type { RedisClient } from './types.js';
+import { InFlight } from './wait.js';
 
 /** What the reclaimer needs from its consumer. */
 export interface ReclaimerHost {
@@ -41,7 +42,7 @@ export class Reclaimer {
   private renewTimer?: NodeJS.Timeout;
   private claiming = false;
   /** Rounds under way, so `stop` can wait for them. */
-  private readonly rounds = new Set<Promise<void>>();
+  private readonly rounds = new InFlight();
 
   constructor(
     private readonly host: ReclaimerHost,
@@ -51,28 +52,23 @@ export class Reclaimer {
   start(): void {
     const { minIdleMs } = this.options;
     this.claimTimer = setInterval(
-      () => this.inBackground(this.claimOnce()),
+      () => void this.rounds.track(this.claimOnce()),
       Math.max(50, minIdleMs / 2),
     );
     this.renewTimer = setInterval(
-      () => this.inBackground(this.renewOnce()),
+      () => void this.rounds.track(this.renewOnce()),
       Math.max(30, minIdleMs / 3),
     );
     this.claimTimer.unref();
     this.renewTimer.unref();
-    this.inBackground(this.claimOnce());
+    void this.rounds.track(this.claimOnce());
   }
 
   /** Stops the timers; resolves once the round under way, if any, is over. */
   async stop(): Promise<void> {
     clearInterval(this.claimTimer);
     clearInterval(this.renewTimer);
-    await Promise.allSettled([...this.rounds]);
-  }
-
-  private inBackground(round: Promise<void>): void {
-    this.rounds.add(round);
-    void round.finally(() => this.rounds.delete(round));
+    await this.rounds.settled();
   }
 
   /** One round of taking over idle entries, at most as many as there are free slots. */

@@ -1,6 +1,7 @@
 import type { QueueKeys } from './keys.js';
 import { scripts } from './scripts/index.js';
 import type { RedisClient } from './types.js';
+import { InFlight } from './wait.js';
 
 /** How many finished jobs of one kind to keep, and for how long. */
 export interface KeepPolicy {
@@ -39,7 +40,7 @@ export class Janitor {
   private readonly policy: Record<Finished, KeepPolicy>;
   private readonly busy = new Set<string>();
   /** Trims under way, so `idle` can wait for them. */
-  private readonly running = new Set<Promise<unknown>>();
+  private readonly running = new InFlight();
   private readonly lastAgeCheck = new Map<string, number>();
 
   constructor(
@@ -72,7 +73,7 @@ export class Janitor {
   /** Trims both finished sets of a queue now, for age as well as count. */
   sweep(keys: QueueKeys): Promise<void> {
     this.lastAgeCheck.set(keys.queue, Date.now());
-    return this.track(
+    return this.running.track(
       (async () => {
         await this.trim(keys, 'completed');
         await this.trim(keys, 'failed');
@@ -81,19 +82,13 @@ export class Janitor {
   }
 
   /** Resolves once no trim is under way (after the consumers stopped, none starts). */
-  async idle(): Promise<void> {
-    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  idle(): Promise<void> {
+    return this.running.settled();
   }
 
   /** Removes what the policy no longer keeps; resolves with how many were removed. */
   trim(keys: QueueKeys, which: Finished, now = Date.now()): Promise<number> {
-    return this.track(this.trimNow(keys, which, now));
-  }
-
-  private track<T>(work: Promise<T>): Promise<T> {
-    this.running.add(work);
-    void work.finally(() => this.running.delete(work));
-    return work;
+    return this.running.track(this.trimNow(keys, which, now));
   }
 
   private async trimNow(keys: QueueKeys, which: Finished, now: number): Promise<number> {
