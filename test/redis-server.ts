@@ -13,10 +13,6 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Servers still running: killed when this process exits. */
-const running = new Set<ChildProcess>();
-process.once('exit', () => running.forEach((child) => child.kill('SIGKILL')));
-
 /**
  * Kills `pid` when this process dies, however it dies (SIGKILL included,
  * where no 'exit' handler runs): a shell reads a pipe only this process
@@ -102,10 +98,8 @@ export class ThrowawayRedis {
           : `redis-server could not be started: ${spawned.message}`,
       );
     }
-    running.add(child);
     const cancelWatchdog = killWithUs(child.pid!, this.removeOnDeath);
     child.once('exit', (code, signal) => {
-      running.delete(child);
       cancelWatchdog();
       if (!this.stopping) {
         this.onUnexpectedExit?.(
