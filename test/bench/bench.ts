@@ -124,22 +124,31 @@ async function redisCpu(): Promise<number> {
 }
 
 /**
- * Processing JOBS pre-added jobs with a no-op handler: [jobs/s, µs of Redis
- * CPU per job, the share of the wall time Redis was busy].
+ * Runs `work` over JOBS jobs: [jobs/s, µs of Redis CPU per job, the share of
+ * the wall time Redis was busy].
  */
+async function rateAndCpu(work: () => Promise<void>): Promise<number[]> {
+  const cpuBefore = await redisCpu();
+  const started = performance.now();
+  await work();
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = (await redisCpu()) - cpuBefore;
+  return [JOBS / seconds, (cpu * 1e6) / JOBS, cpu / seconds];
+}
+
+/** Processing JOBS pre-added jobs with a no-op handler, as rateAndCpu reports it. */
 async function throughput(subject: Subject, concurrency: number): Promise<number[]> {
   await subject.addBulk('q', JOBS);
   let done = 0;
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => (finish = resolve));
-  const cpuBefore = await redisCpu();
-  const started = performance.now();
-  const stop = await subject.consume('q', concurrency, () => ++done === JOBS && finish());
-  await finished;
-  const seconds = (performance.now() - started) / 1000;
-  const cpu = (await redisCpu()) - cpuBefore;
+  let stop!: () => Promise<void>;
+  const measured = await rateAndCpu(async () => {
+    stop = await subject.consume('q', concurrency, () => ++done === JOBS && finish());
+    await finished;
+  });
   await stop();
-  return [JOBS / seconds, (cpu * 1e6) / JOBS, cpu / seconds];
+  return measured;
 }
 
 /** Emit-to-handler latency in ms at a steady 1k jobs/s, as [p50, p99]. */
@@ -220,7 +229,7 @@ async function idleCommands(subject: Subject): Promise<number> {
 
 /**
  * The floor: a bare XADD / XREADGROUP / XACK loop over one stream, as
- * throughput reports it.
+ * rateAndCpu reports it.
  */
 async function bareStream(): Promise<number[]> {
   const db = new Redis(server.url);
@@ -231,28 +240,25 @@ async function bareStream(): Promise<number[]> {
       pipeline.xadd('bare', '*', 'n', String(j));
     await pipeline.exec();
   }
-  const cpuBefore = await redisCpu();
-  const started = performance.now();
-  let done = 0;
-  while (done < JOBS) {
-    const reply = (await db.xreadgroup(
-      'GROUP',
-      'g',
-      'c',
-      'COUNT',
-      50,
-      'STREAMS',
-      'bare',
-      '>',
-    )) as [string, [string, string[]][]][] | null;
-    const ids = reply?.[0][1].map(([id]) => id) ?? [];
-    if (ids.length > 0) await db.xack('bare', 'g', ...ids);
-    done += ids.length;
-  }
-  const seconds = (performance.now() - started) / 1000;
-  const cpu = (await redisCpu()) - cpuBefore;
+  const measured = await rateAndCpu(async () => {
+    for (let done = 0; done < JOBS;) {
+      const reply = (await db.xreadgroup(
+        'GROUP',
+        'g',
+        'c',
+        'COUNT',
+        50,
+        'STREAMS',
+        'bare',
+        '>',
+      )) as [string, [string, string[]][]][] | null;
+      const ids = reply?.[0][1].map(([id]) => id) ?? [];
+      if (ids.length > 0) await db.xack('bare', 'g', ...ids);
+      done += ids.length;
+    }
+  });
   db.disconnect();
-  return [JOBS / seconds, (cpu * 1e6) / JOBS, cpu / seconds];
+  return measured;
 }
 
 const lines: string[] = [];
